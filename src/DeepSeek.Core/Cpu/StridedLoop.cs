@@ -1,0 +1,132 @@
+namespace DeepSeek.Backends.Cpu;
+
+/// <summary>Inner loop over one row of up to three operands: n elements, each operand with its own byte stride.</summary>
+internal unsafe interface IRowKernel
+{
+    /// <summary>Processes one row.</summary>
+    void Row(byte* p0, long s0, byte* p1, long s1, byte* p2, long s2, long n);
+}
+
+/// <summary>
+/// Iterates operands that share a logical shape but have arbitrary strides (broadcast dims have stride 0).
+/// Dimensions are first coalesced (adjacent dims merge when every operand is contiguous across them, size-1
+/// dims drop), so most elementwise work becomes one long row or a few long rows; the kernel then sees
+/// (pointer, byte stride) per operand for each row and can take SIMD paths when strides are element-sized or 0.
+/// </summary>
+internal static unsafe class StridedLoop
+{
+    /// <summary>Coalesced shape and per-operand byte strides.</summary>
+    internal readonly struct Plan
+    {
+        public readonly int[] Shape;
+        public readonly long[] S0, S1, S2;
+        public Plan(int[] shape, long[] s0, long[] s1, long[] s2) { Shape = shape; S0 = s0; S1 = s1; S2 = s2; }
+        public long Rows
+        {
+            get
+            {
+                long r = 1;
+                for (int i = 0; i < Shape.Length - 1; i++) r *= Shape[i];
+                return r;
+            }
+        }
+        public long RowLength => Shape.Length == 0 ? 1 : Shape[^1];
+    }
+
+    /// <summary>Builds a plan from a shape and element strides scaled to bytes per operand.</summary>
+    public static Plan Build(ReadOnlySpan<int> shape, ReadOnlySpan<long> st0, int es0, ReadOnlySpan<long> st1, int es1, ReadOnlySpan<long> st2, int es2)
+    {
+        var dims = new List<int>();
+        var a = new List<long>();
+        var b = new List<long>();
+        var c = new List<long>();
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == 1) continue;
+            long x = st0.Length > i ? st0[i] * es0 : 0, y = st1.Length > i ? st1[i] * es1 : 0, z = st2.Length > i ? st2[i] * es2 : 0;
+            if (dims.Count > 0)
+            {
+                int last = dims.Count - 1;
+                if (a[last] == x * shape[i] && b[last] == y * shape[i] && c[last] == z * shape[i])
+                {
+                    dims[last] *= shape[i];
+                    a[last] = x; b[last] = y; c[last] = z;
+                    continue;
+                }
+            }
+            dims.Add(shape[i]); a.Add(x); b.Add(y); c.Add(z);
+        }
+        if (dims.Count == 0) { dims.Add(1); a.Add(0); b.Add(0); c.Add(0); }
+        return new Plan(dims.ToArray(), a.ToArray(), b.ToArray(), c.ToArray());
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> over every row, splitting rows across threads when the work is large.</summary>
+    public static void Run<TKernel>(in Plan plan, byte* p0, byte* p1, byte* p2, TKernel kernel, long workPerElement = 1)
+        where TKernel : struct, IRowKernel
+    {
+        long rows = plan.Rows, len = plan.RowLength;
+        if (rows * len == 0) return;
+        var pl = plan;
+        nint b0 = (nint)p0, b1 = (nint)p1, b2 = (nint)p2;
+        if (CpuParallel.Chunks(rows, len * workPerElement) <= 1)
+        {
+            RunRows(pl, (byte*)b0, (byte*)b1, (byte*)b2, ref kernel, 0, rows);
+            return;
+        }
+        if (rows == 1)
+        {
+            // one long row: split it instead
+            CpuParallel.For(len, workPerElement, (s, e) =>
+            {
+                var k = kernel;
+                k.Row((byte*)b0 + s * pl.S0[^1], pl.S0[^1], (byte*)b1 + s * pl.S1[^1], pl.S1[^1], (byte*)b2 + s * pl.S2[^1], pl.S2[^1], e - s);
+            });
+            return;
+        }
+        CpuParallel.For(rows, len * workPerElement, (s, e) =>
+        {
+            var k = kernel;
+            RunRows(pl, (byte*)b0, (byte*)b1, (byte*)b2, ref k, s, e);
+        });
+    }
+
+    private static void RunRows<TKernel>(in Plan plan, byte* p0, byte* p1, byte* p2, ref TKernel kernel, long rowStart, long rowEnd)
+        where TKernel : struct, IRowKernel
+    {
+        int outer = plan.Shape.Length - 1;
+        long len = plan.RowLength;
+        long is0 = plan.S0[^1], is1 = plan.S1[^1], is2 = plan.S2[^1];
+        if (outer == 0)
+        {
+            kernel.Row(p0, is0, p1, is1, p2, is2, len);
+            return;
+        }
+        Span<long> idx = stackalloc long[outer];
+        long r = rowStart;
+        long o0 = 0, o1 = 0, o2 = 0;
+        for (int d = outer - 1; d >= 0; d--)
+        {
+            idx[d] = r % plan.Shape[d];
+            r /= plan.Shape[d];
+            o0 += idx[d] * plan.S0[d]; o1 += idx[d] * plan.S1[d]; o2 += idx[d] * plan.S2[d];
+        }
+        for (long row = rowStart; row < rowEnd; row++)
+        {
+            kernel.Row(p0 + o0, is0, p1 + o1, is1, p2 + o2, is2, len);
+            for (int d = outer - 1; d >= 0; d--)
+            {
+                idx[d]++;
+                o0 += plan.S0[d]; o1 += plan.S1[d]; o2 += plan.S2[d];
+                if (idx[d] < plan.Shape[d]) break;
+                o0 -= plan.S0[d] * plan.Shape[d]; o1 -= plan.S1[d] * plan.Shape[d]; o2 -= plan.S2[d] * plan.Shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>Plan for one or two tensors of the same shape.</summary>
+    public static Plan For(Tensor t0, Tensor? t1 = null, Tensor? t2 = null) =>
+        Build(t0.ShapeArray, t0.StridesArray, t0.DType.SizeOf(),
+              t1 is null ? default : t1.StridesArray, t1?.DType.SizeOf() ?? 0,
+              t2 is null ? default : t2.StridesArray, t2?.DType.SizeOf() ?? 0);
+}
