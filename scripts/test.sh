@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 log=$(mktemp)
-dotnet test DeepSeek.slnx -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+dotnet test DeepSeek.slnx -c Release "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # Sum the per-assembly summaries: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12"
 read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- Failed: ' "$log" \
