@@ -33,6 +33,21 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>
+    /// A copy on <paramref name="device"/> (a new tensor also when the device is unchanged). Crosses devices
+    /// through host memory until backends offer direct peer copies.
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        CheckAlive("To");
+        if (device == Device) return Clone();
+        var bytes = new byte[Numel * DType.SizeOf()];
+        using (var c = Contiguous()) c.Backend.CopyToHost(c, bytes);
+        var result = Empty(Shape, DType, device);
+        result.Backend.CopyFromHost(bytes, result);
+        return result;
+    }
+
     /// <summary>The elements converted to double, row-major (any dtype).</summary>
     public double[] ToDoubleArray()
     {

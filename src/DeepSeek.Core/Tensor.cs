@@ -23,7 +23,10 @@ public sealed partial class Tensor : IDisposable
         Offset = offset;
         DType = dtype;
         TensorScope.Current?.Register(this);
+        if (LeakTracker.Enabled) _leakId = LeakTracker.Track(this);
     }
+
+    private long _leakId;
 
     /// <summary>Element type.</summary>
     public DType DType { get; }
@@ -89,7 +92,9 @@ public sealed partial class Tensor : IDisposable
     public void Dispose()
     {
         var s = Interlocked.Exchange(ref _storage, null);
-        s?.Release();
+        if (s is null) return;
+        s.Release();
+        if (_leakId != 0) LeakTracker.Untrack(_leakId);
     }
 
     /// <summary>Hands this tensor to the enclosing scope (or to nobody at top level) so the current scope does not free it.</summary>

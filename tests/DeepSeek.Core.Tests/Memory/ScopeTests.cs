@@ -119,3 +119,31 @@ public sealed class ScopeTests
         _ = d.Flatten();
     }
 }
+
+[Collection("GlobalState")]
+public sealed class LeakTrackerTests
+{
+    [Fact]
+    public void ReportsUndisposedTensorsWithTheirCreationStack()
+    {
+        bool old = DeepSeek.Memory.LeakTracker.Enabled;
+        DeepSeek.Memory.LeakTracker.Enabled = true;
+        DeepSeek.Memory.LeakTracker.Clear();
+        try
+        {
+            var leaked = Tensor.Zeros(3, 5);
+            using (var fine = Tensor.Ones(2)) { }
+            var report = DeepSeek.Memory.LeakTracker.Report();
+            Assert.Single(report);
+            Assert.Contains("shape=[3, 5]", report[0]);
+            Assert.Contains(nameof(ReportsUndisposedTensorsWithTheirCreationStack), report[0]);
+            leaked.Dispose();
+            Assert.Empty(DeepSeek.Memory.LeakTracker.Report());
+        }
+        finally
+        {
+            DeepSeek.Memory.LeakTracker.Enabled = old;
+            DeepSeek.Memory.LeakTracker.Clear();
+        }
+    }
+}
