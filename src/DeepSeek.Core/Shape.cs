@@ -63,8 +63,9 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     /// </summary>
     public static int NormalizeAxis(int axis, int rank, string op)
     {
+        if (rank == 0 && (axis == 0 || axis == -1)) return 0; // a 0-d tensor accepts 0 and -1, as in PyTorch
         int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= Math.Max(rank, 1) || (rank == 0 && axis != 0 && axis != -1))
+        if (a < 0 || a >= Math.Max(rank, 1))
             throw new AxisOutOfRangeException($"{op}: axis {axis} is out of range for a tensor of rank {rank} (expected {-Math.Max(rank, 1)} ≤ axis < {Math.Max(rank, 1)}).");
         return a;
     }

@@ -90,6 +90,7 @@ public sealed partial class Tensor
     public Tensor Transpose(int dim0, int dim1)
     {
         CheckAlive("Transpose");
+        if (Rank == 0 && dim0 is 0 or -1 && dim1 is 0 or -1) return View(_shape, _strides, Offset);
         int a = Shape.NormalizeAxis(dim0, Rank, "Transpose"), b = Shape.NormalizeAxis(dim1, Rank, "Transpose");
         var perm = Enumerable.Range(0, Rank).ToArray();
         (perm[a], perm[b]) = (perm[b], perm[a]);
@@ -150,6 +151,7 @@ public sealed partial class Tensor
     /// <summary><paramref name="length"/> elements from <paramref name="start"/> along <paramref name="dim"/> (a view; bounds must fit).</summary>
     public Tensor Narrow(int dim, long start, long length)
     {
+        CheckAlive("Narrow");
         int d = Shape.NormalizeAxis(dim, Rank, "Narrow");
         if (start < 0) start += _shape[d];
         if (start < 0 || length < 0 || start + length > _shape[d])
@@ -194,6 +196,7 @@ public sealed partial class Tensor
                 continue;
             }
             int src = _shape[i - lead];
+            if (target < -1) throw new ShapeMismatchException($"Expand: invalid target size {target} at dim {i} in {Shape.Format(shape)}.");
             if (target == -1 || target == src) { outShape[i] = src; strides[i] = _strides[i - lead]; }
             else if (src == 1) { outShape[i] = target; strides[i] = 0; }
             else throw new ShapeMismatchException($"Expand: cannot expand shape {Shape} to {Shape.Format(shape)} (dim {i}: {src} → {target}; only size-1 dims expand).");
@@ -345,6 +348,8 @@ public readonly struct TensorIndex
     public static implicit operator TensorIndex(long i) => new(IndexKind.Single, i, default);
     /// <summary>Selects one index (negative counts from the end).</summary>
     public static implicit operator TensorIndex(int i) => new(IndexKind.Single, i, default);
+    /// <summary>Selects one index; <c>^n</c> counts from the end.</summary>
+    public static implicit operator TensorIndex(Index i) => new(IndexKind.Single, i.IsFromEnd ? -i.Value : i.Value, default);
     /// <summary>Slices a range (^n counts from the end).</summary>
     public static implicit operator TensorIndex(Range r) => new(IndexKind.Range, 0, r);
 

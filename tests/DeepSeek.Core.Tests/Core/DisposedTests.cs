@@ -45,7 +45,7 @@ public class DisposedTests
         Assert.Contains("f32", ex.Message);
     }
 
-    [Fact(Skip = "skeleton bug: Narrow does not call CheckAlive(\"Narrow\") before delegating to Slice, so a disposed tensor reports 'Slice:' instead of 'Narrow:' (Tensor.Views.cs Narrow).")]
+    [Fact]
     public void Narrow_AfterDispose_NamesNarrow()
     {
         var t = Dead();

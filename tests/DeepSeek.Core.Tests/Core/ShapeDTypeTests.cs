@@ -49,7 +49,7 @@ public class ShapeDTypeTests
         Assert.Throws<AxisOutOfRangeException>(() => Shape.NormalizeAxis(1, 0, "Sum"));
     }
 
-    [Fact(Skip = "skeleton bug: Shape.NormalizeAxis(-1, 0, op) throws although its own rank-0 clause means to accept -1 (as PyTorch does for 0-d tensors); a = axis + rank = -1 fails 'a < 0'. Fix: for rank 0 return 0 when axis is 0 or -1.")]
+    [Fact]
     public void NormalizeAxis_ScalarAcceptsMinusOne()
     {
         Assert.Equal(0, Shape.NormalizeAxis(-1, 0, "Sum"));
