@@ -3,7 +3,7 @@ namespace DeepSeek.Backends;
 /// <summary>What <see cref="IReductionKernels.Reduce"/> computes over the reduced axes.</summary>
 public enum ReduceOp
 {
-    /// <summary>Sum (0 over no elements). Floats accumulate in F64 or blocked F32 with F64 carry; integers in I64.</summary>
+    /// <summary>Sum (0 over no elements). Floats accumulate in F64; integers in I64.</summary>
     Sum,
     /// <summary>Arithmetic mean (NaN over no elements). Floating only.</summary>
     Mean,

@@ -12,7 +12,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Sum over the distinct axes <paramref name="dims"/> (an empty list means all axes, as in PyTorch), dropping them
-    /// unless <paramref name="keepDim"/>. Integer and Bool inputs give I64; F32 sums are blocked-pairwise with an F64 carry.
+    /// unless <paramref name="keepDim"/>. Integer and Bool inputs give I64; F32 sums accumulate in F64 and round once.
     /// </summary>
     public Tensor Sum(int[] dims, bool keepDim = false) => ReduceCore("Sum", ReduceOp.Sum, dims, keepDim);
 

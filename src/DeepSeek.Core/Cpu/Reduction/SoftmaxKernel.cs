@@ -48,7 +48,12 @@ internal static unsafe class SoftmaxKernel
         TensorPrimitives.Subtract(x, m, y);
         TensorPrimitives.Exp(y, y);
         double sum = F32Reduce.Sum(d, n);
-        if (log) TensorPrimitives.Subtract(x, (float)(m + Math.Log(sum)), y);
+        if (log)
+        {
+            // (x − m) − log s, not x − (m + log s): the shift is exact in F32 while m + log s would round at m's scale
+            TensorPrimitives.Subtract(x, m, y);
+            TensorPrimitives.Subtract(y, (float)Math.Log(sum), y);
+        }
         else TensorPrimitives.Multiply(y, (float)(1.0 / sum), y);
     }
 
