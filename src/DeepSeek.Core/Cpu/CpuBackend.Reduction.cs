@@ -26,7 +26,10 @@ public sealed unsafe partial class CpuBackend
         if (plan.OutCount == 0) return;
         if (src.DType is not (DType.F32 or DType.F64))
             throw new DTypeMismatchException($"Variance: the CPU kernel takes f32 or f64 sources, got {src.DType.Name()} (shape {src.Shape}).");
-        GenericReduce.Run(null, src, plan, dst, correction, std);
+        if (src.DType == DType.F32 && dst.DType == DType.F32 && F32ReduceInner.Applies(plan))
+            F32Variance.Run(Ptr<float>(src), plan, correction, std, Ptr<float>(dst));
+        else
+            GenericReduce.Run(null, src, plan, dst, correction, std);
     }
 
     /// <inheritdoc/>

@@ -51,6 +51,7 @@ public unsafe class SimdPathTests
                     p[0] = float.NaN;
                     Assert.True(float.IsNaN(F32Reduce.Extreme(p, n, false)));
                     p[0] = first;
+                    Assert.Equal(F32Variance.SumSqDevReference(p, n, 0.25f), F32Variance.SumSqDev(p, n, 0.25f), 1e-6 * n);
                     float target = p[n / 2];
                     Assert.Equal(Array.IndexOf(data, target, 0, n), ArgReduceKernel.FirstEqual(p, n, target));
                 }
@@ -102,7 +103,7 @@ public unsafe class SimdPathTests
                     using var big = Tensor.RandN(new Shape(300_001), new Generator(4));
                     var results = new[]
                     {
-                        x.Sum(1), x.Mean(0), x.Max(1), xt.Min(1), big.Sum(), big.Max(), x.Softmax(1), x.LogSoftmax(-1), x.ArgMax(1),
+                        x.Sum(1), x.Mean(0), x.Max(1), xt.Min(1), big.Sum(), big.Max(), x.Softmax(1), x.LogSoftmax(-1), x.ArgMax(1), x.Softmax(0), x.LogSoftmax(0), x.Var([1]), x.Std([1], 0),
                     };
                     var vals = results.Select(r => r.ToDoubleArray()).ToList();
                     foreach (var r in results) r.Dispose();

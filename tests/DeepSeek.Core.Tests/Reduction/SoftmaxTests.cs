@@ -36,6 +36,23 @@ public class SoftmaxTests
     }
 
     [Fact]
+    public void WideColumnChunksAndNaNColumns()
+    {
+        using var raw = Tensor.RandN(new Shape(2, 5, 600), new Generator(8), std: 10);
+        var data = raw.ToArray<float>();
+        data[2 * 600 + 300] = float.NaN; // outer 0, row 2, column 300
+        using var x = Tensor.FromArray(data, 2, 5, 600);
+        foreach (var log in new[] { false, true })
+        {
+            using var y = log ? x.LogSoftmax(1) : x.Softmax(1);
+            var got = y.ToDoubleArray();
+            var expected = RefSoftmax(x, 1, log);
+            for (int r = 0; r < 5; r++) Assert.True(double.IsNaN(got[r * 600 + 300]), $"row {r}: NaN must fill its column");
+            TestUtil.AssertClose(expected, got, 1e-5, 1e-6);
+        }
+    }
+
+    [Fact]
     public void RowsSumToOneAndLargeLogitsDoNotOverflow()
     {
         var g = new Generator(5);

@@ -10,6 +10,11 @@ internal static unsafe class SoftmaxKernel
 {
     public static void Run(Tensor src, int axis, Tensor dst, bool log)
     {
+        if (SimdInfo.UseAvx2 && SoftmaxColumns.Applies(src, axis, dst))
+        {
+            SoftmaxColumns.Run(src, axis, dst, log);
+            return;
+        }
         var lp = LinePlan.Build(src, dst, axis);
         if (lp.Count * lp.SrcLength == 0) return;
         switch (src.DType)
