@@ -106,11 +106,19 @@ internal static class ErfMath
             return Math.CopySign(2 / Math.Sqrt(Math.PI) * Math.Exp(-x2) * sum, x);
         }
         if (ax > 6) return Math.CopySign(1, x);
-        return Math.CopySign(1 - Erfc(ax), x);
+        return Math.CopySign(1 - ErfcCf(ax), x);
+    }
+
+    /// <summary>F64 erfc = 1 − erf without the cancellation for large x (GELU's negative tail uses it).</summary>
+    public static double Erfc(double x)
+    {
+        if (double.IsNaN(x)) return x;
+        if (x < 2) return 1 - Erf(x);
+        return x > 27 ? 0 : ErfcCf(x);
     }
 
     // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), evaluated backwards; 60 terms reach 1e-16 for x ≥ 2.
-    private static double Erfc(double x)
+    private static double ErfcCf(double x)
     {
         double t = x;
         for (int k = 60; k >= 1; k--) t = x + k * 0.5 / t;

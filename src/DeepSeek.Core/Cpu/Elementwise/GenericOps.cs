@@ -40,7 +40,7 @@ internal readonly struct FloatUnary<T>(UnaryOp op, T alpha, T beta) : IScalarUna
             case UnaryOp.Gelu:
                 {
                     double d = double.CreateTruncating(x);
-                    return T.CreateTruncating(0.5 * d * (1 + ErfMath.Erf(d * 0.70710678118654752)));
+                    return T.CreateTruncating(0.5 * d * ErfMath.Erfc(-d * 0.70710678118654752));
                 }
             default: throw new ArgumentOutOfRangeException(nameof(op), op, "not a simple floating unary op");
         }
