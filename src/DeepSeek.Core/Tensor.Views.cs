@@ -11,9 +11,17 @@ public sealed partial class Tensor
         CheckAlive("Reshape");
         var dims = InferShape("Reshape", shape);
         var strides = ViewStrides(dims);
-        if (strides is not null) return View(dims, strides, Offset);
-        using var c = Contiguous();
-        return c.View(dims, new Shape(dims).ContiguousStrides(), c.Offset);
+        Tensor r;
+        if (strides is not null) r = View(dims, strides, Offset);
+        else
+        {
+            using (NoGrad())
+            {
+                using var c = Contiguous();
+                r = c.View(dims, new Shape(dims).ContiguousStrides(), c.Offset);
+            }
+        }
+        return Autograd.GradMode.ShouldRecord(this) ? r.WithGradFn(new Autograd.ReshapeBackward(this)) : r;
     }
 
     /// <summary>Like <see cref="Reshape"/> but never copies: throws when the layout cannot be viewed with the new shape.</summary>
@@ -23,7 +31,7 @@ public sealed partial class Tensor
         var dims = InferShape("View", shape);
         var strides = ViewStrides(dims) ?? throw new ShapeMismatchException(
             $"View: tensor of shape {Shape} with strides [{string.Join(", ", _strides)}] cannot be viewed as {Shape.Format(dims)} without a copy; use Reshape.");
-        return View(dims, strides, Offset);
+        return Traced(View(dims, strides, Offset), static x => new Autograd.ReshapeBackward(x));
     }
 
     private int[] InferShape(string op, int[] shape)
@@ -86,11 +94,15 @@ public sealed partial class Tensor
         return viewD == -1 ? result : null;
     }
 
+    /// <summary>Attaches a backward node made by <paramref name="node"/> when this op must be recorded.</summary>
+    private Tensor Traced(Tensor result, Func<Tensor, Autograd.GradNode> node) =>
+        Autograd.GradMode.ShouldRecord(this) ? result.WithGradFn(node(this)) : result;
+
     /// <summary>Swaps two dimensions (a view).</summary>
     public Tensor Transpose(int dim0, int dim1)
     {
         CheckAlive("Transpose");
-        if (Rank == 0 && dim0 is 0 or -1 && dim1 is 0 or -1) return View(_shape, _strides, Offset);
+        if (Rank == 0 && dim0 is 0 or -1 && dim1 is 0 or -1) return Traced(View(_shape, _strides, Offset), static x => new Autograd.IdentityBackward(x));
         int a = Shape.NormalizeAxis(dim0, Rank, "Transpose"), b = Shape.NormalizeAxis(dim1, Rank, "Transpose");
         var perm = Enumerable.Range(0, Rank).ToArray();
         (perm[a], perm[b]) = (perm[b], perm[a]);
@@ -124,7 +136,8 @@ public sealed partial class Tensor
             shape[i] = _shape[d];
             strides[i] = _strides[d];
         }
-        return View(shape, strides, Offset);
+        var v = View(shape, strides, Offset);
+        return Autograd.GradMode.ShouldRecord(this) ? v.WithGradFn(new Autograd.PermuteBackward(this, dims.Select(x => Shape.NormalizeAxis(x, Rank, "Permute")).ToArray())) : v;
     }
 
     /// <summary>
@@ -145,7 +158,8 @@ public sealed partial class Tensor
         var strides = (long[])_strides.Clone();
         shape[d] = (int)((end - start + step - 1) / step);
         strides[d] = _strides[d] * step;
-        return View(shape, strides, Offset + start * _strides[d]);
+        var v = View(shape, strides, Offset + start * _strides[d]);
+        return Autograd.GradMode.ShouldRecord(this) ? v.WithGradFn(new Autograd.SliceBackward(this, d, start, end, step)) : v;
     }
 
     /// <summary><paramref name="length"/> elements from <paramref name="start"/> along <paramref name="dim"/> (a view; bounds must fit).</summary>
@@ -170,7 +184,8 @@ public sealed partial class Tensor
             throw new IndexOutOfRangeException($"Select: index {index} is out of range for dim {dim} of size {n} (shape {Shape}).");
         var shape = _shape.Where((_, k) => k != d).ToArray();
         var strides = _strides.Where((_, k) => k != d).ToArray();
-        return View(shape, strides, Offset + i * _strides[d]);
+        var v = View(shape, strides, Offset + i * _strides[d]);
+        return Autograd.GradMode.ShouldRecord(this) ? v.WithGradFn(new Autograd.SelectBackward(this, d, i)) : v;
     }
 
     /// <summary>
@@ -201,7 +216,7 @@ public sealed partial class Tensor
             else if (src == 1) { outShape[i] = target; strides[i] = 0; }
             else throw new ShapeMismatchException($"Expand: cannot expand shape {Shape} to {Shape.Format(shape)} (dim {i}: {src} → {target}; only size-1 dims expand).");
         }
-        return View(outShape, strides, Offset);
+        return Traced(View(outShape, strides, Offset), static x => new Autograd.ExpandBackward(x));
     }
 
     /// <summary>Broadcast view with the given shape.</summary>
@@ -212,7 +227,7 @@ public sealed partial class Tensor
     {
         CheckAlive("Squeeze");
         var keep = Enumerable.Range(0, Rank).Where(i => _shape[i] != 1).ToArray();
-        return View(keep.Select(i => _shape[i]).ToArray(), keep.Select(i => _strides[i]).ToArray(), Offset);
+        return Traced(View(keep.Select(i => _shape[i]).ToArray(), keep.Select(i => _strides[i]).ToArray(), Offset), static x => new Autograd.ReshapeBackward(x));
     }
 
     /// <summary>Removes dimension <paramref name="dim"/> if its size is 1, otherwise returns an identical view.</summary>
@@ -220,8 +235,8 @@ public sealed partial class Tensor
     {
         CheckAlive("Squeeze");
         int d = Shape.NormalizeAxis(dim, Rank, "Squeeze");
-        if (_shape[d] != 1) return View(_shape, _strides, Offset);
-        return View(_shape.Where((_, k) => k != d).ToArray(), _strides.Where((_, k) => k != d).ToArray(), Offset);
+        if (_shape[d] != 1) return Traced(View(_shape, _strides, Offset), static x => new Autograd.IdentityBackward(x));
+        return Traced(View(_shape.Where((_, k) => k != d).ToArray(), _strides.Where((_, k) => k != d).ToArray(), Offset), static x => new Autograd.ReshapeBackward(x));
     }
 
     /// <summary>Inserts a size-1 dimension at <paramref name="dim"/> (in [-rank-1, rank]).</summary>
@@ -234,7 +249,7 @@ public sealed partial class Tensor
         long s = d < Rank ? _strides[d] * _shape[d] : 1;
         shape.Insert(d, 1);
         strides.Insert(d, s);
-        return View(shape.ToArray(), strides.ToArray(), Offset);
+        return Traced(View(shape.ToArray(), strides.ToArray(), Offset), static x => new Autograd.ReshapeBackward(x));
     }
 
     /// <summary>Merges dimensions <paramref name="startDim"/>..<paramref name="endDim"/> into one.</summary>
@@ -257,7 +272,7 @@ public sealed partial class Tensor
     public Tensor Contiguous()
     {
         CheckAlive("Contiguous");
-        if (IsContiguous) return View(_shape, Shape.ContiguousStrides(), Offset);
+        if (IsContiguous) return Traced(View(_shape, Shape.ContiguousStrides(), Offset), static x => new Autograd.IdentityBackward(x));
         return Clone();
     }
 
@@ -267,7 +282,7 @@ public sealed partial class Tensor
         CheckAlive("Clone");
         var t = Empty(Shape, DType, Device);
         Backend.Copy(this, t);
-        return t;
+        return Traced(t, static x => new Autograd.IdentityBackward(x));
     }
 
     /// <summary>Copies <paramref name="src"/> (broadcast to this shape, same dtype and device) into this tensor in place.</summary>
@@ -279,6 +294,7 @@ public sealed partial class Tensor
             throw new DTypeMismatchException($"CopyFrom: source dtype {src.DType.Name()} differs from destination dtype {DType.Name()}; cast first.");
         if (src.Device != Device)
             throw new DeviceMismatchException($"CopyFrom: source is on {src.Device}, destination on {Device}; use To(device).");
+        BeforeInPlaceWrite("CopyFrom");
         using var b = src.Shape == Shape ? src.View(src._shape, src._strides, src.Offset) : src.BroadcastTo(Shape);
         Backend.Copy(b, this);
         return this;
@@ -299,7 +315,7 @@ public sealed partial class Tensor
             if (ellipses > 1) throw new ArgumentException("Index: at most one Ellipsis is allowed.");
             if (consumed > Rank)
                 throw new IndexOutOfRangeException($"Index: {consumed} indices for a tensor of rank {Rank} (shape {Shape}).");
-            Tensor cur = View(_shape, _strides, Offset);
+            Tensor cur = Traced(View(_shape, _strides, Offset), static x => new Autograd.IdentityBackward(x));
             int dim = 0;
             foreach (var ix in indices)
             {

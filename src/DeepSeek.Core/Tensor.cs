@@ -94,6 +94,7 @@ public sealed partial class Tensor : IDisposable
         var s = Interlocked.Exchange(ref _storage, null);
         if (s is null) return;
         s.Release();
+        Grad?.Dispose();
         if (_leakId != 0) LeakTracker.Untrack(_leakId);
     }
 

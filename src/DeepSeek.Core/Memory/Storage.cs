@@ -28,6 +28,13 @@ public abstract class Storage
     /// <summary>True once every reference has been released.</summary>
     public bool IsReleased => Volatile.Read(ref _refs) <= 0;
 
+    private int _version;
+
+    /// <summary>Counts in-place writes; autograd compares it to catch saved tensors modified before backward.</summary>
+    public int Version => Volatile.Read(ref _version);
+
+    internal void BumpVersion() => Interlocked.Increment(ref _version);
+
     internal void AddRef()
     {
         if (Interlocked.Increment(ref _refs) <= 1)

@@ -11,6 +11,7 @@ public sealed partial class Tensor
         CheckAlive("To");
         var result = Empty(Shape, dtype, Device);
         Backend.Cast(this, result);
+        if (dtype.IsFloatingPoint() && Autograd.GradMode.ShouldRecord(this)) result.WithGradFn(new Autograd.CastBackward(this));
         return result;
     }
 }

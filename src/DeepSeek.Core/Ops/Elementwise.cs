@@ -161,6 +161,12 @@ public sealed partial class Tensor
 
     private Tensor UnaryRun(UnaryOp kind, double alpha, double beta)
     {
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = UnaryRun(kind, alpha, beta);
+            return r.WithGradFn(new Autograd.UnaryBackward(kind, this, r, alpha, beta));
+        }
         if (DType is DType.F16 or DType.BF16)
         {
             using var x32 = To(DType.F32);
@@ -188,6 +194,7 @@ public sealed partial class Tensor
     /// <summary>In-place writes need every element to have its own memory: no broadcast (stride-0) dims.</summary>
     private void CheckWritable(string op)
     {
+        BeforeInPlaceWrite(op);
         for (int i = 0; i < Rank; i++)
             if (_strides[i] == 0 && _shape[i] > 1)
                 throw new ArgumentException($"{op}: this tensor (shape {Shape}, strides [{string.Join(", ", _strides)}]) is a broadcast view whose elements share memory; write to a Contiguous() copy instead.");

@@ -174,6 +174,13 @@ public sealed partial class Tensor
     /// <summary>Converts, broadcasts, runs one kernel in the compute dtype and converts the result if needed.</summary>
     private static Tensor BinaryCore(string op, BinaryOp kind, Tensor a, Tensor b, DType result, double alpha = 1)
     {
+        if (Autograd.GradMode.ShouldRecord(a, b))
+        {
+            Tensor r;
+            using (NoGrad()) r = BinaryCore(op, kind, a, b, result, alpha);
+            if (!r.DType.IsFloatingPoint()) return r;
+            return r.WithGradFn(new Autograd.BinaryBackward(kind, a, b, r, alpha));
+        }
         OpChecks.SameDevice(op, a, b);
         var shape = Shape.Broadcast(a.Shape, b.Shape, op);
         bool logical = kind is BinaryOp.LogicalAnd or BinaryOp.LogicalOr or BinaryOp.LogicalXor;
@@ -194,6 +201,8 @@ public sealed partial class Tensor
 
     private static Tensor DivRounded(string op, Tensor a, Tensor b, DType result, DivRounding rounding)
     {
+        // rounded quotients are piecewise constant: no gradient is recorded
+        using var noGrad = NoGrad();
         if (rounding == DivRounding.Floor) return BinaryCore(op, BinaryOp.FloorDiv, a, b, result);
         if (!result.IsFloatingPoint()) return BinaryCore(op, BinaryOp.Div, a, b, result);
         using var q = BinaryCore(op, BinaryOp.Div, a, b, ComputeType(result));
@@ -219,6 +228,8 @@ public sealed partial class Tensor
         if (!DType.IsFloatingPoint() && Math.Floor(alpha) != alpha)
             throw new ArgumentException($"{op}: alpha {alpha} must be an integer for a {DType.Name()} destination.");
         CheckWritable(op);
+        if (Autograd.GradMode.IsEnabled && other.RequiresGrad)
+            throw new InvalidOperationException($"{op}: the other operand (shape {other.Shape}) requires grad, and in-place ops are not recorded by autograd; use the out-of-place op or Tensor.NoGrad().");
         var compute = ComputeType(DType);
         // An input that shares memory with this tensor in a different layout would be overwritten while read.
         bool overlaps = ReferenceEquals(other.Storage, Storage) && (other.Offset != Offset || !other.Strides.SequenceEqual(Strides) || other.Shape != Shape);

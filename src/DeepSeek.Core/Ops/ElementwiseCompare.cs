@@ -43,6 +43,12 @@ public sealed partial class Tensor
         OpChecks.SameDevice("Where", a, b);
         if (cond.DType != DType.Bool)
             throw new DTypeMismatchException($"Where: condition must be a bool tensor, got {cond.DType.Name()} with shape {cond.Shape}; compare first (e.g. x.Gt(0)).");
+        if (Autograd.GradMode.ShouldRecord(a, b))
+        {
+            Tensor r;
+            using (NoGrad()) r = Where(cond, a, b);
+            return r.WithGradFn(new Autograd.WhereBackward(cond, a, b));
+        }
         var shape = Shape.Broadcast(Shape.Broadcast(cond.Shape, a.Shape, "Where"), b.Shape, "Where");
         var dtype = DTypeInfo.Promote(a.DType, b.DType);
         using var ac = ConvertView(a, dtype);

@@ -67,6 +67,12 @@ public sealed partial class Tensor
         var axes = ReductionAxes(op, dims);
         if (rop is ReduceOp.Mean or ReduceOp.LogSumExp) OpChecks.Floating(op, this);
         if (rop is ReduceOp.Max or ReduceOp.Min) CheckNotEmpty(op, axes);
+        if (DType.IsFloatingPoint() && Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = ReduceCore(op, rop, axes, keepDim);
+            return r.WithGradFn(new Autograd.ReduceBackward(rop, this, r, axes));
+        }
         if (DType is DType.F16 or DType.BF16)
         {
             using var x32 = To(DType.F32);
