@@ -1,5 +1,5 @@
 // Batch (Ioffe & Szegedy 2015), layer (Ba et al. 2016) and group (Wu & He 2018) normalization. Each computes
-// two-pass statistics per normalisation set (NormMath), then one fused affine pass y = x·scale + shift (per
+// two-pass statistics per normalisation set (NormMath), then one fused pass y = (x − μ)·scale + shift (per
 // channel) or ((x − μ)·rstd)·γ + β (per element). Parallel over channels, rows or (image, group) units.
 using System.Numerics;
 
@@ -60,11 +60,11 @@ internal static unsafe class NormKernels
                     var = double.CreateTruncating(((T*)rvp)[ch * rvs]);
                 }
                 double rstd = 1 / Math.Sqrt(var + eps);
-                double sc = scale[ch] * rstd, sh = shift[ch] - mean * sc;
+                double sc = scale[ch] * rstd;
                 for (int b = 0; b < n; b++)
                 {
                     long off = ((long)b * c + ch) * l;
-                    NormMath.Affine((T*)xp + off, (T*)dp + off, l, T.CreateTruncating(sc), T.CreateTruncating(sh));
+                    NormMath.Normalize((T*)xp + off, (T*)dp + off, l, mean, sc, shift[ch]);
                 }
             }
         });
@@ -91,7 +91,7 @@ internal static unsafe class NormKernels
                 double mean = NormMath.Sum(row, k) / k;
                 double var = NormMath.SumSqDev(row, k, mean) / k;
                 double rstd = 1 / Math.Sqrt(var + eps);
-                NormMath.NormalizeRow(row, (T*)dp + r * k, k, T.CreateTruncating(mean), T.CreateTruncating(rstd), (T*)gp, (T*)bp);
+                NormMath.NormalizeRow(row, (T*)dp + r * k, k, mean, rstd, (T*)gp, (T*)bp);
             }
         });
     }
@@ -124,8 +124,7 @@ internal static unsafe class NormKernels
                 int c0 = (int)(u % groups) * cg;
                 for (int j = 0; j < cg; j++)
                 {
-                    double sc = gamma[c0 + j] * rstd, sh = beta[c0 + j] - mean * sc;
-                    NormMath.Affine(p + (long)j * l, (T*)dp + off + (long)j * l, l, T.CreateTruncating(sc), T.CreateTruncating(sh));
+                    NormMath.Normalize(p + (long)j * l, (T*)dp + off + (long)j * l, l, mean, gamma[c0 + j] * rstd, beta[c0 + j]);
                 }
             }
         });

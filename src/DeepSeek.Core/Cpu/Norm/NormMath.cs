@@ -86,47 +86,48 @@ internal static unsafe class NormMath
         return total;
     }
 
-    /// <summary>y = x·scale + shift over n contiguous elements.</summary>
-    public static void Affine<T>(T* x, T* y, long n, T scale, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// y = (x − mean)·scale + shift over n contiguous elements. For F32 the mean is split into a float head and tail,
+    /// so x − head is exact near the mean (Sterbenz) and data with |mean| ≫ std keeps its precision.
+    /// </summary>
+    public static void Normalize<T>(T* x, T* y, long n, double mean, double scale, double shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long i = 0;
         if (typeof(T) == typeof(float))
         {
             float* xf = (float*)x, yf = (float*)y;
-            float sc = float.CreateTruncating(scale), sh = float.CreateTruncating(shift);
+            float mh = (float)mean, ml = (float)(mean - mh), sc = (float)scale, sh = (float)shift;
             if (SimdInfo.UseAvx512 && Vector512.IsHardwareAccelerated)
             {
-                var vs = Vector512.Create(sc);
-                var vb = Vector512.Create(sh);
-                for (; i + 16 <= n; i += 16) Vector512.FusedMultiplyAdd(Vector512.Load(xf + i), vs, vb).Store(yf + i);
+                Vector512<float> vh = Vector512.Create(mh), vl = Vector512.Create(ml), vs = Vector512.Create(sc), vb = Vector512.Create(sh);
+                for (; i + 16 <= n; i += 16) Vector512.FusedMultiplyAdd(Vector512.Load(xf + i) - vh - vl, vs, vb).Store(yf + i);
             }
             if (SimdInfo.UseAvx2)
             {
-                var vs = Vector256.Create(sc);
-                var vb = Vector256.Create(sh);
-                for (; i + 8 <= n; i += 8) Vector256.FusedMultiplyAdd(Vector256.Load(xf + i), vs, vb).Store(yf + i);
+                Vector256<float> vh = Vector256.Create(mh), vl = Vector256.Create(ml), vs = Vector256.Create(sc), vb = Vector256.Create(sh);
+                for (; i + 8 <= n; i += 8) Vector256.FusedMultiplyAdd(Vector256.Load(xf + i) - vh - vl, vs, vb).Store(yf + i);
             }
-            for (; i < n; i++) yf[i] = MathF.FusedMultiplyAdd(xf[i], sc, sh);
+            for (; i < n; i++) yf[i] = MathF.FusedMultiplyAdd(xf[i] - mh - ml, sc, sh);
             return;
         }
-        for (; i < n; i++) y[i] = T.FusedMultiplyAdd(x[i], scale, shift);
+        T m = T.CreateTruncating(mean), s = T.CreateTruncating(scale), b = T.CreateTruncating(shift);
+        for (; i < n; i++) y[i] = T.FusedMultiplyAdd(x[i] - m, s, b);
     }
 
-    /// <summary>y = ((x − mean)·rstd)·g + b over a row, with per-element g and b (either may be null).</summary>
-    public static void NormalizeRow<T>(T* x, T* y, int n, T mean, T rstd, T* g, T* b) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>y = ((x − mean)·rstd)·g + b over a row, with per-element g and b (either may be null); mean split as in <see cref="Normalize"/>.</summary>
+    public static void NormalizeRow<T>(T* x, T* y, int n, double mean, double rstd, T* g, T* b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (typeof(T) == typeof(float))
         {
             float* xf = (float*)x, yf = (float*)y, gf = (float*)g, bf = (float*)b;
-            float m = float.CreateTruncating(mean), r = float.CreateTruncating(rstd);
+            float mh = (float)mean, ml = (float)(mean - mh), r = (float)rstd;
             if (SimdInfo.UseAvx512 && Vector512.IsHardwareAccelerated)
             {
-                var vm = Vector512.Create(m);
-                var vr = Vector512.Create(r);
+                Vector512<float> vh = Vector512.Create(mh), vl = Vector512.Create(ml), vr = Vector512.Create(r);
                 for (; i + 16 <= n; i += 16)
                 {
-                    var t = (Vector512.Load(xf + i) - vm) * vr;
+                    var t = (Vector512.Load(xf + i) - vh - vl) * vr;
                     if (gf != null) t *= Vector512.Load(gf + i);
                     if (bf != null) t += Vector512.Load(bf + i);
                     t.Store(yf + i);
@@ -134,20 +135,28 @@ internal static unsafe class NormMath
             }
             if (SimdInfo.UseAvx2)
             {
-                var vm = Vector256.Create(m);
-                var vr = Vector256.Create(r);
+                Vector256<float> vh = Vector256.Create(mh), vl = Vector256.Create(ml), vr = Vector256.Create(r);
                 for (; i + 8 <= n; i += 8)
                 {
-                    var t = (Vector256.Load(xf + i) - vm) * vr;
+                    var t = (Vector256.Load(xf + i) - vh - vl) * vr;
                     if (gf != null) t *= Vector256.Load(gf + i);
                     if (bf != null) t += Vector256.Load(bf + i);
                     t.Store(yf + i);
                 }
             }
+            for (; i < n; i++)
+            {
+                float t = (xf[i] - mh - ml) * r;
+                if (gf != null) t *= gf[i];
+                if (bf != null) t += bf[i];
+                yf[i] = t;
+            }
+            return;
         }
+        T mt = T.CreateTruncating(mean), rt = T.CreateTruncating(rstd);
         for (; i < n; i++)
         {
-            T t = (x[i] - mean) * rstd;
+            T t = (x[i] - mt) * rt;
             if (g != null) t *= g[i];
             if (b != null) t += b[i];
             y[i] = t;
