@@ -1,6 +1,6 @@
-// Building blocks of the normalization kernels. Statistics are two-pass (mean, then the sum of squared deviations
-// from it), which avoids the cancellation of E[x²] − E[x]²; F32 lanes accumulate in float within blocks of 2048
-// elements and each block is flushed into a double, bounding the error growth (Higham, "Accuracy and Stability", §4.2).
+// Building blocks of the normalization kernels: two-pass statistics (mean, then Σ(x − mean)²), avoiding E[x²] − E[x]²
+// cancellation; F32 lanes sum x − x₀ (shifted data, Chan, Golub & LeVeque 1983) in float within 2048-element blocks,
+// each flushed into a double (blocked summation, Higham, "Accuracy and Stability of Numerical Algorithms", §4.2).
 using System.Numerics;
 using System.Runtime.Intrinsics;
 
@@ -13,7 +13,12 @@ internal static unsafe class NormMath
     /// <summary>Σ x over n contiguous elements, in double.</summary>
     public static double Sum<T>(T* p, long n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && SimdInfo.UseAvx2) return SumSqDevF32((float*)p, n, 0f, square: false);
+        if (typeof(T) == typeof(float) && SimdInfo.UseAvx2 && n > 0)
+        {
+            // shifted data (Chan, Golub & LeVeque 1983): summing x − x₀ keeps float lanes exact-ish when |mean| ≫ std
+            float shift = ((float*)p)[0];
+            return (double)shift * n + SumSqDevF32((float*)p, n, shift, square: false);
+        }
         return SumReference(p, n);
     }
 
