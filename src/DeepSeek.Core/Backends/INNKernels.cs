@@ -1,6 +1,92 @@
 namespace DeepSeek.Backends;
 
-/// <summary>Neural-network kernels: convolution, pooling and normalization.</summary>
+/// <summary>
+/// Neural-network kernels: convolution, pooling and normalization. Every tensor handed to one call has the
+/// same floating dtype (F32 or F64; the op layer upcasts F16/BF16). Inputs may be any strided view;
+/// outputs are contiguous and already shaped by the op layer, whose shapes the kernel trusts.
+/// </summary>
 public interface INNKernels
 {
+    /// <summary>
+    /// 2-d convolution (cross-correlation, as PyTorch/ONNX): <paramref name="x"/> [N, Cin, H, W],
+    /// <paramref name="w"/> [Cout, Cin/groups, kh, kw], optional <paramref name="bias"/> [Cout],
+    /// <paramref name="dst"/> [N, Cout, OH, OW] with OH = (H + padTop + padBottom − dilH·(kh−1) − 1)/strideH + 1 (same for W).
+    /// </summary>
+    void Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst);
+
+    /// <summary>
+    /// 2-d transposed convolution (the gradient of <see cref="Conv2d"/> with respect to its input):
+    /// <paramref name="x"/> [N, Cin, H, W], <paramref name="w"/> [Cin, Cout/groups, kh, kw], optional <paramref name="bias"/> [Cout],
+    /// <paramref name="dst"/> [N, Cout, OH, OW]. Input pixel (ih, iw) scatters to (ih·strideH − padTop + kh·dilH, …);
+    /// pads crop the full output, and any extra rows/columns of <paramref name="dst"/> (output padding) receive only bias.
+    /// </summary>
+    void ConvTranspose2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst);
+
+    /// <summary>
+    /// Max pooling of <paramref name="x"/> [N, C, H, W] into <paramref name="dst"/> [N, C, OH, OW]; padding never wins
+    /// (windows are clipped to the input) and NaN propagates. When <paramref name="indices"/> (I64, shape of dst) is
+    /// given, it receives the flat index h·W + w of each maximum within its (n, c) plane.
+    /// </summary>
+    void MaxPool2d(Tensor x, Pool2dParams p, Tensor dst, Tensor? indices);
+
+    /// <summary>
+    /// Average pooling of <paramref name="x"/> [N, C, H, W] into <paramref name="dst"/> [N, C, OH, OW]. The divisor counts
+    /// the window clipped to the padded input when <see cref="Pool2dParams.CountIncludePad"/>, else only real input cells.
+    /// </summary>
+    void AvgPool2d(Tensor x, Pool2dParams p, Tensor dst);
+
+    /// <summary>
+    /// Adaptive average pooling of <paramref name="x"/> [N, C, H, W] into <paramref name="dst"/> [N, C, OH, OW]: output cell i
+    /// averages input rows floor(i·H/OH) … ceil((i+1)·H/OH) − 1 (same for columns).
+    /// </summary>
+    void AdaptiveAvgPool2d(Tensor x, Tensor dst);
+
+    /// <summary>
+    /// Batch normalization of <paramref name="x"/> [N, C, L] (L = product of spatial dims) into <paramref name="dst"/> [N, C, L].
+    /// Training: normalises with the batch mean and biased variance over (N, L) and, when given, updates
+    /// <paramref name="runningMean"/>/<paramref name="runningVar"/> [C] in place with momentum (the unbiased variance, like PyTorch).
+    /// Eval: normalises with the running statistics. <paramref name="weight"/>/<paramref name="bias"/> [C] are optional.
+    /// </summary>
+    void BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps, Tensor dst);
+
+    /// <summary>
+    /// Layer normalization of <paramref name="x"/> [M, K] over its last dimension into <paramref name="dst"/> [M, K]
+    /// (biased variance), then y·weight + bias with optional <paramref name="weight"/>/<paramref name="bias"/> [K].
+    /// </summary>
+    void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor dst);
+
+    /// <summary>
+    /// Group normalization of <paramref name="x"/> [N, C, L] into <paramref name="dst"/> [N, C, L]: statistics over each group
+    /// of C/<paramref name="groups"/> channels and all of L, then per-channel <paramref name="weight"/>/<paramref name="bias"/> [C].
+    /// </summary>
+    void GroupNorm(Tensor x, int groups, Tensor? weight, Tensor? bias, double eps, Tensor dst);
 }
+
+/// <summary>Geometry of a 2-d (transposed) convolution. Pads may be asymmetric, as ONNX allows.</summary>
+/// <param name="StrideH">Vertical stride.</param>
+/// <param name="StrideW">Horizontal stride.</param>
+/// <param name="PadTop">Zero rows above the input (transposed: rows cropped from the top of the output).</param>
+/// <param name="PadLeft">Zero columns left of the input.</param>
+/// <param name="PadBottom">Zero rows below the input.</param>
+/// <param name="PadRight">Zero columns right of the input.</param>
+/// <param name="DilationH">Vertical spacing of kernel taps.</param>
+/// <param name="DilationW">Horizontal spacing of kernel taps.</param>
+/// <param name="Groups">Channel groups (Cin and Cout are both split into this many independent blocks).</param>
+public readonly record struct Conv2dParams(int StrideH, int StrideW, int PadTop, int PadLeft, int PadBottom, int PadRight,
+    int DilationH, int DilationW, int Groups);
+
+/// <summary>Geometry of a 2-d pooling window.</summary>
+/// <param name="KernelH">Window height.</param>
+/// <param name="KernelW">Window width.</param>
+/// <param name="StrideH">Vertical stride.</param>
+/// <param name="StrideW">Horizontal stride.</param>
+/// <param name="PadTop">Implicit padding rows above the input.</param>
+/// <param name="PadLeft">Implicit padding columns left of the input.</param>
+/// <param name="PadBottom">Implicit padding rows below the input (ceil mode may read past it; those cells never count).</param>
+/// <param name="PadRight">Implicit padding columns right of the input.</param>
+/// <param name="DilationH">Vertical spacing of window taps (max pooling only).</param>
+/// <param name="DilationW">Horizontal spacing of window taps (max pooling only).</param>
+/// <param name="CountIncludePad">Average pooling: divide by the window size clipped to the padded input (true) or by the number of real input cells (false).</param>
+public readonly record struct Pool2dParams(int KernelH, int KernelW, int StrideH, int StrideW, int PadTop, int PadLeft,
+    int PadBottom, int PadRight, int DilationH = 1, int DilationW = 1, bool CountIncludePad = true);

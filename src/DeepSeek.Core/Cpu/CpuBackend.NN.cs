@@ -1,0 +1,73 @@
+using DeepSeek.Backends.Cpu.Conv;
+using DeepSeek.Backends.Cpu.Norm;
+using DeepSeek.Backends.Cpu.Pool;
+
+namespace DeepSeek.Backends.Cpu;
+
+public sealed unsafe partial class CpuBackend
+{
+    private static bool IsF64(string op, Tensor t) => t.DType switch
+    {
+        DType.F32 => false,
+        DType.F64 => true,
+        _ => throw new DTypeMismatchException($"{op}: the CPU kernel takes f32 or f64, got {t.DType.Name()} with shape {t.Shape} (the op layer upcasts f16/bf16)."),
+    };
+
+    /// <inheritdoc/>
+    public void Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst)
+    {
+        if (IsF64("Conv2d", x)) ConvGemm.Conv2d<double>(x, w, bias, p, dst);
+        else if (DepthwiseConv.Supports(x, w, p)) DepthwiseConv.Run(x, w, bias, p, dst);
+        else ConvGemm.Conv2d<float>(x, w, bias, p, dst);
+    }
+
+    /// <inheritdoc/>
+    public void ConvTranspose2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst)
+    {
+        if (IsF64("ConvTranspose2d", x)) ConvGemm.ConvTranspose2d<double>(x, w, bias, p, dst);
+        else ConvGemm.ConvTranspose2d<float>(x, w, bias, p, dst);
+    }
+
+    /// <inheritdoc/>
+    public void MaxPool2d(Tensor x, Pool2dParams p, Tensor dst, Tensor? indices)
+    {
+        if (IsF64("MaxPool2d", x)) MaxPool.Run<double>(x, p, dst, indices);
+        else MaxPool.Run<float>(x, p, dst, indices);
+    }
+
+    /// <inheritdoc/>
+    public void AvgPool2d(Tensor x, Pool2dParams p, Tensor dst)
+    {
+        if (IsF64("AvgPool2d", x)) AvgPool.Run<double>(x, p, dst);
+        else AvgPool.Run<float>(x, p, dst);
+    }
+
+    /// <inheritdoc/>
+    public void AdaptiveAvgPool2d(Tensor x, Tensor dst)
+    {
+        if (IsF64("AdaptiveAvgPool2d", x)) AvgPool.Adaptive<double>(x, dst);
+        else AvgPool.Adaptive<float>(x, dst);
+    }
+
+    /// <inheritdoc/>
+    public void BatchNorm(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
+        bool training, double momentum, double eps, Tensor dst)
+    {
+        if (IsF64("BatchNorm", x)) NormKernels.BatchNorm<double>(x, runningMean, runningVar, weight, bias, training, momentum, eps, dst);
+        else NormKernels.BatchNorm<float>(x, runningMean, runningVar, weight, bias, training, momentum, eps, dst);
+    }
+
+    /// <inheritdoc/>
+    public void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor dst)
+    {
+        if (IsF64("LayerNorm", x)) NormKernels.LayerNorm<double>(x, weight, bias, eps, dst);
+        else NormKernels.LayerNorm<float>(x, weight, bias, eps, dst);
+    }
+
+    /// <inheritdoc/>
+    public void GroupNorm(Tensor x, int groups, Tensor? weight, Tensor? bias, double eps, Tensor dst)
+    {
+        if (IsF64("GroupNorm", x)) NormKernels.GroupNorm<double>(x, groups, weight, bias, eps, dst);
+        else NormKernels.GroupNorm<float>(x, groups, weight, bias, eps, dst);
+    }
+}
