@@ -1,3 +1,5 @@
+using DeepSeek.Backends.Cpu.Elementwise;
+
 namespace DeepSeek.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
@@ -8,15 +10,26 @@ public sealed unsafe partial class CpuBackend
         if (src.Shape != dst.Shape) throw new ShapeMismatchException($"Cast: source shape {src.Shape} differs from destination shape {dst.Shape}.");
         if (src.DType == dst.DType) { Copy(src, dst); return; }
         var plan = StridedLoop.For(dst, src);
-        StridedLoop.Run(plan, Ptr(dst), Ptr(src), null, new CastRow(src.DType, dst.DType), 4);
+        StridedLoop.Run(plan, Ptr(dst), Ptr(src), null, new CastRow(src.DType, dst.DType, SimdInfo.Level), 4);
     }
 
     // Scalar conversion through double (floats) or long (integers); exact for every value a dtype pair can hold
     // except I64 → F64 above 2^53, where the nearest double is taken.
-    private readonly struct CastRow(DType from, DType to) : IRowKernel
+    // Unit-stride rows of F32 ↔ F16/BF16 take the SIMD converters in Elementwise/HalfCasts.cs.
+    private readonly struct CastRow(DType from, DType to, SimdLevel level) : IRowKernel
     {
         public void Row(byte* d, long sd, byte* s, long ss, byte* p2, long s2, long n)
         {
+            if (ss == from.SizeOf() && sd == to.SizeOf() && level >= SimdLevel.Avx2)
+            {
+                switch ((from, to))
+                {
+                    case (DType.F32, DType.F16): HalfCasts.F32ToF16((float*)s, (Half*)d, n); return;
+                    case (DType.F16, DType.F32): HalfCasts.F16ToF32((Half*)s, (float*)d, n); return;
+                    case (DType.F32, DType.BF16): HalfCasts.F32ToBF16((float*)s, (ushort*)d, n, level); return;
+                    case (DType.BF16, DType.F32): HalfCasts.BF16ToF32((ushort*)s, (float*)d, n, level); return;
+                }
+            }
             bool intPath = !from.IsFloatingPoint() && !to.IsFloatingPoint();
             for (long i = 0; i < n; i++)
             {

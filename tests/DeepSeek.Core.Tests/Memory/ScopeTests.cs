@@ -128,6 +128,10 @@ public sealed class ScopeTests
         var c = b.To(DType.F32).Slice(1, 0, 96, 2).Clone();
         var d = c.Unsqueeze(0).Expand(3, 16, 48).Contiguous();
         _ = d.Flatten();
+        var e = ((c * 2.0 + 1.0).Relu() - c.Sigmoid()).Exp();
+        var f = e.Sum(1).Softmax(0);
+        _ = Tensor.Where(c.Gt(0), c, e).Mean(new[] { 0 });
+        _ = Tensor.Concat(new[] { f, f }, 0).TopK(3);
     }
 }
 
