@@ -92,7 +92,7 @@ internal static class Permutation
     }
 
     // Rejection sampling keeps the draw uniform for any bound (Lemire's threshold would do too).
-    private static ulong Below(Generator g, ulong bound)
+    internal static ulong Below(Generator g, ulong bound)
     {
         ulong limit = ulong.MaxValue - ulong.MaxValue % bound;
         while (true)
