@@ -50,6 +50,8 @@ internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorInfo> Tensors, 
     {
         if (json.Length == 0 || json[0] != (byte)'{')
             throw Error(file, "the header does not start with '{' (not a safetensors file, or a corrupted header)");
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw Error(file, "the header is not valid UTF-8");
         JsonDocument doc;
         try
         {
