@@ -27,6 +27,9 @@ public static class TestSupport
         return Backends.BackendRegistry.Get(Device.Cpu).Pool.Statistics.BytesInUse;
     }
 
+    /// <summary>Bytes in use right now, without collecting: storages that were never disposed still count (the finalizer would hide them).</summary>
+    public static long PoolBytesInUseNow() => Backends.BackendRegistry.Get(Device.Cpu).Pool.Statistics.BytesInUse;
+
     /// <summary>Asserts |a − e| ≤ atol + rtol·|e| elementwise.</summary>
     public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double rtol = 1e-6, double atol = 1e-6)
     {
