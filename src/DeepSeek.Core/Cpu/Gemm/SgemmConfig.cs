@@ -37,6 +37,10 @@ internal readonly unsafe struct SgemmConfig
     /// <summary>Scalar 4×8 tile.</summary>
     public static SgemmConfig Scalar => new(&SgemmKernelScalar.Kernel4x8, SgemmKernelScalar.MR, SgemmKernelScalar.NR, 64, 256, 1024, "scalar 4x8");
 
+    /// <summary>The same kernel with other cache blocks (for tuning); MC is rounded up to a multiple of MR.</summary>
+    public SgemmConfig WithBlocks(int mc, int kc, int nc) =>
+        new(Kernel, MR, NR, Math.Max(MR, (mc + MR - 1) / MR * MR), Math.Max(1, kc), Math.Max(NR, (nc + NR - 1) / NR * NR), Name);
+
     /// <summary>The configuration for the current <see cref="SimdInfo.Level"/>.</summary>
     public static SgemmConfig ForCurrentLevel() =>
         SimdInfo.UseAvx512 ? Avx512 : SimdInfo.UseAvx2 ? Avx2 : Scalar;

@@ -1,7 +1,6 @@
 // Packing for the blocked SGEMM (Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication",
 // TOMS 2008; BLIS layout): A goes into MR-row micro-panels (for each k, MR consecutive values), B into
 // NR-column micro-panels (for each k, NR consecutive values); ragged edges are zero-padded to full panels.
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace DeepSeek.Backends.Cpu.Gemm;
@@ -30,10 +29,7 @@ internal static unsafe class SgemmPack
             }
             else
             {
-                for (int r = 0; r < rows; r++)
-                    ScatterRow(a + (long)(i0 + ir + r) * lda + p0, kc, d + r, mr);
-                for (int r = rows; r < mr; r++)
-                    for (int p = 0; p < kc; p++) d[(long)p * mr + r] = 0;
+                TransposeRows(a + (long)(i0 + ir) * lda + p0, lda, rows, kc, d, mr);
             }
         }
     }
@@ -79,26 +75,42 @@ internal static unsafe class SgemmPack
             }
             else
             {
-                for (int c = 0; c < cols; c++)
-                    ScatterRow(b + (long)(j0 + jr + c) * ldb + p0, kc, d + c, nr);
-                for (int c = cols; c < nr; c++)
-                    for (int p = 0; p < kc; p++) d[(long)p * nr + c] = 0;
+                TransposeRows(b + (long)(j0 + jr) * ldb + p0, ldb, cols, kc, d, nr);
             }
         }
     }
 
-    /// <summary>dst[p·stride] = src[p] for p in [0, n): one source row into one lane of a panel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScatterRow(float* src, int n, float* dst, int stride)
+    /// <summary>
+    /// dst[p·width + r] = src[r·ld + p] for r &lt; rows, p &lt; kc, and 0 for rows ≤ r &lt; width: a transpose done in
+    /// chunks of 16 k-steps so the written part of the panel (16·width floats) stays in L1 while each source row is read
+    /// sequentially.
+    /// </summary>
+    private static void TransposeRows(float* src, long ld, int rows, int kc, float* dst, int width)
     {
-        int p = 0;
-        for (; p + 4 <= n; p += 4)
+        const int Chunk = 16;
+        for (int p0 = 0; p0 < kc; p0 += Chunk)
         {
-            dst[(long)p * stride] = src[p];
-            dst[(long)(p + 1) * stride] = src[p + 1];
-            dst[(long)(p + 2) * stride] = src[p + 2];
-            dst[(long)(p + 3) * stride] = src[p + 3];
+            int len = Math.Min(Chunk, kc - p0);
+            float* d0 = dst + (long)p0 * width;
+            for (int r = 0; r < rows; r++)
+            {
+                float* s = src + r * ld + p0;
+                float* d = d0 + r;
+                if (len == Chunk)
+                {
+                    for (int p = 0; p < Chunk; p += 4)
+                    {
+                        d[p * width] = s[p];
+                        d[(p + 1) * width] = s[p + 1];
+                        d[(p + 2) * width] = s[p + 2];
+                        d[(p + 3) * width] = s[p + 3];
+                    }
+                }
+                else
+                    for (int p = 0; p < len; p++) d[p * width] = s[p];
+            }
+            for (int r = rows; r < width; r++)
+                for (int p = 0; p < len; p++) d0[p * width + r] = 0;
         }
-        for (; p < n; p++) dst[(long)p * stride] = src[p];
     }
 }

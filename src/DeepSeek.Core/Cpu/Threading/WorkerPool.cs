@@ -1,6 +1,6 @@
-// A small fork-join pool for compute kernels: dedicated background workers that spin briefly on a posted task
-// index before parking on an event, so back-to-back GEMMs pay ~1 µs to fan out instead of a thread-pool
-// wake-up. The caller runs chunk 0 itself; nested or concurrent use falls back to inline / Parallel.For.
+// A small fork-join pool for compute kernels: dedicated background workers spin briefly for a new job before
+// parking, and every thread (the caller included) claims chunk indices from the job with an atomic counter, so
+// back-to-back GEMMs fan out in ~1 µs and a worker that the OS has not scheduled yet never delays the caller.
 using System.Diagnostics;
 
 namespace DeepSeek.Backends.Cpu.Threading;
@@ -17,11 +17,10 @@ internal sealed class WorkerPool
 
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = new();
-    private Action<int>? _body;
-    private int _pending;
-    private Exception? _error;
+    private Job? _current;
+    private int _generation;
 
-    /// <summary>Runs <paramref name="body"/>(i) for i in [0, n); the calling thread takes i = 0.</summary>
+    /// <summary>Runs <paramref name="body"/>(i) for i in [0, n); the calling thread takes part.</summary>
     public void Run(int n, Action<int> body)
     {
         if (n <= 0) return;
@@ -39,18 +38,15 @@ internal sealed class WorkerPool
         try
         {
             while (_workers.Count < n - 1) _workers.Add(new Worker(this, _workers.Count));
-            _body = body;
-            _error = null;
-            Volatile.Write(ref _pending, n - 1);
-            for (int i = 1; i < n; i++) _workers[i - 1].Post(i);
-            t_inside = true;
-            try { body(0); }
-            catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            finally { t_inside = false; }
+            var job = new Job(body, n);
+            Volatile.Write(ref _current, job);
+            Interlocked.Increment(ref _generation);
+            for (int i = 0; i < n - 1; i++) _workers[i].Wake();
+            job.Work();
             var sw = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) sw.SpinOnce(sleep1Threshold: -1);
-            _body = null;
-            if (_error is { } err) throw new AggregateException("A parallel kernel chunk failed.", err);
+            while (Volatile.Read(ref job.Done) < n) sw.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref _current, null);
+            if (job.Error is { } err) throw new AggregateException("A parallel kernel chunk failed.", err);
         }
         finally
         {
@@ -58,15 +54,30 @@ internal sealed class WorkerPool
         }
     }
 
-    private void Execute(int index)
+    private sealed class Job(Action<int> body, int count)
     {
-        t_inside = true;
-        try { _body!(index); }
-        catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-        finally
+        public int Next;
+        public int Done;
+        public Exception? Error;
+
+        public void Work()
         {
-            t_inside = false;
-            Interlocked.Decrement(ref _pending);
+            bool outer = t_inside;
+            t_inside = true;
+            try
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref Next) - 1) < count)
+                {
+                    try { body(i); }
+                    catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
+                    finally { Interlocked.Increment(ref Done); }
+                }
+            }
+            finally
+            {
+                t_inside = outer;
+            }
         }
     }
 
@@ -74,7 +85,6 @@ internal sealed class WorkerPool
     {
         private readonly WorkerPool _pool;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
-        private int _task = -1;
 
         public Worker(WorkerPool pool, int id)
         {
@@ -83,30 +93,29 @@ internal sealed class WorkerPool
             t.Start();
         }
 
-        public void Post(int index)
+        public void Wake()
         {
-            Volatile.Write(ref _task, index);
-            _wake.Set();
+            if (!_wake.IsSet) _wake.Set();
         }
 
         private void Loop()
         {
+            int seen = Volatile.Read(ref _pool._generation);
             while (true)
             {
-                int task = Volatile.Read(ref _task);
-                if (task < 0)
+                if (Volatile.Read(ref _pool._generation) == seen)
                 {
                     long until = Stopwatch.GetTimestamp() + SpinTicks;
-                    while ((task = Volatile.Read(ref _task)) < 0 && Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+                    while (Volatile.Read(ref _pool._generation) == seen && Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
                 }
-                if (task < 0)
+                if (Volatile.Read(ref _pool._generation) == seen)
                 {
                     _wake.Wait();
                     _wake.Reset();
                     continue;
                 }
-                Volatile.Write(ref _task, -1);
-                _pool.Execute(task);
+                seen = Volatile.Read(ref _pool._generation);
+                Volatile.Read(ref _pool._current)?.Work();
             }
         }
     }
