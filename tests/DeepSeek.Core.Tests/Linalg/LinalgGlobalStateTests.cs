@@ -66,6 +66,7 @@ public class LinalgGlobalStateTests
         using var w = Tensor.RandN(new Shape(5, 16), g);
         using var v = Tensor.RandN(new Shape(16), g);
         using var x = Tensor.RandN(new Shape(4, 16), g);
+        TestUtil.SettleFinalizers();
         long before = pool.Statistics.BytesInUse;
         using (Tensor.NewScope())
         {
