@@ -304,6 +304,84 @@ public sealed class IndexingGradTests
     }
 }
 
+public sealed class ReductionIndexingGradErrorTests
+{
+    [Fact]
+    public void ModifyingASavedIndexBeforeBackwardIsReported()
+    {
+        using var scope = Tensor.NewScope();
+        var x = GradCheck.Input(70, 4, 3);
+        var idx = Tensor.FromArray(new long[] { 0, 2 });
+        var y = x.IndexSelect(0, idx).Sum();
+        idx.AddInPlace(1);
+        var e = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("IndexSelectBackward", e.Message);
+        Assert.Contains("modified in place", e.Message);
+
+        var ids = Tensor.FromArray(new long[] { 1, 1 });
+        var z = Tensor.Embedding(ids, x).Sum();
+        ids.AddInPlace(1);
+        e = Assert.Throws<InvalidOperationException>(() => z.Backward());
+        Assert.Contains("EmbeddingBackward", e.Message);
+    }
+
+    [Fact]
+    public void ModifyingASavedSoftmaxOutputInsideNoGradIsReported()
+    {
+        using var scope = Tensor.NewScope();
+        var x = GradCheck.Input(71, 2, 3);
+        var y = x.Softmax(1);
+        var loss = (y * y).Sum();
+        using (Tensor.NoGrad()) y.MulInPlace(2.0);
+        var e = Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        Assert.Contains("Backward", e.Message);
+    }
+
+    [Fact]
+    public void InPlaceWritesIntoRecordedOutputsAreRefused()
+    {
+        using var scope = Tensor.NewScope();
+        var x = GradCheck.Input(72, 2, 3);
+        var y = x.Pad([1, 1], PadMode.Reflect);
+        var e = Assert.Throws<InvalidOperationException>(() => y.AddInPlace(1.0));
+        Assert.Contains("requires grad", e.Message);
+    }
+
+    [Fact]
+    public void BackwardTwiceWithoutRetainGraphIsReportedAndRetainGraphWorks()
+    {
+        using var scope = Tensor.NewScope();
+        var x = GradCheck.Input(73, 3, 4);
+        var (v, _) = x.TopK(2);
+        var loss = v.Var().Sum();
+        loss.Backward(retainGraph: true);
+        var first = x.Grad!.ToDoubleArray();
+        loss.Backward();
+        TestUtil.AssertClose(first.Select(g => 2 * g).ToArray(), x.Grad!.ToDoubleArray(), 1e-12, 1e-12);
+        Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        x.ZeroGrad();
+    }
+
+    [Fact]
+    public void ArgumentErrorsAreThrownBeforeAnythingIsRecorded()
+    {
+        using var scope = Tensor.NewScope();
+        var x = GradCheck.Input(74, 3, 4);
+        Assert.Throws<AxisOutOfRangeException>(() => x.Softmax(2));
+        Assert.Throws<AxisOutOfRangeException>(() => x.CumSum(-3));
+        Assert.Throws<ArgumentException>(() => x.Std([1], correction: -1));
+        Assert.Throws<ArgumentException>(() => x.TopK(5, 1));
+        Assert.Throws<ShapeMismatchException>(() => Tensor.Concat([x, x.T], 0));
+        Assert.Throws<ShapeMismatchException>(() => Tensor.Stack([x, x.T]));
+        Assert.Throws<ArgumentException>(() => x.Pad([4, 0], PadMode.Reflect));
+        Assert.Throws<DTypeMismatchException>(() => x.IndexSelect(0, x));
+        var e = Assert.Throws<IndexOutOfRangeException>(() => x.Gather(0, Tensor.FromArray(new long[] { 3 }, 1, 1)));
+        Assert.Contains("Gather", e.Message);
+        Assert.Throws<DTypeMismatchException>(() => x.ScatterAdd(0, Tensor.FromArray(new long[] { 0 }, 1, 1), x.To(DType.F32)));
+        Assert.Throws<DTypeMismatchException>(() => x.MaskedFill(x, 0));
+    }
+}
+
 [Collection("GlobalState")]
 public sealed class ReductionIndexingGradMemoryTests
 {
