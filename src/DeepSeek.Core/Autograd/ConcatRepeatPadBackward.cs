@@ -103,7 +103,7 @@ internal sealed class PadBackward : GradNode
             var map = arange.Pad([_before[d], _after[d]], _mode);
             var shape = cur.Shape.ToArray();
             shape[d] = _xShape[d];
-            cur = Tensor.Zeros(new Shape(shape), cur.DType, cur.Device).IndexAdd(d, map, cur);
+            cur = IndexGrad.IndexAdd(new Shape(shape), d, map, cur);
         }
         return [GradUtil.As(cur, _dtype)];
     }

@@ -2,6 +2,32 @@ namespace DeepSeek.Autograd;
 
 // Backward of the index-driven ops. Reads (IndexSelect, Embedding, Gather) become accumulating writes of the
 // gradient (IndexAdd / ScatterAdd, so repeated indices sum), and accumulating writes become reads.
+// The writes go straight into a fresh zero tensor through the backend's in-place kernels (no copy of a
+// weight-sized buffer), accumulating F16/BF16 in F32 and rounding once.
+
+/// <summary>Accumulating writes of a gradient into zeros, for backward formulas.</summary>
+internal static class IndexGrad
+{
+    /// <summary>The dtype gradients of <paramref name="dtype"/> accumulate in.</summary>
+    public static DType AccumulatorType(DType dtype) => dtype is DType.F16 or DType.BF16 ? DType.F32 : dtype;
+
+    /// <summary>Zeros of <paramref name="shape"/> with g[…, k, …] added at index[k] along <paramref name="axis"/>; result in the accumulator dtype.</summary>
+    public static Tensor IndexAdd(Shape shape, int axis, Tensor index, Tensor g)
+    {
+        var acc = Tensor.Zeros(shape, AccumulatorType(g.DType), g.Device);
+        var idx = index.Rank == 0 ? index.Reshape(1) : index;
+        acc.Backend.IndexAdd(acc, axis, idx, Wide.F32(g));
+        return acc;
+    }
+
+    /// <summary>Zeros of <paramref name="shape"/> with g[p] added at p with coordinate <paramref name="axis"/> = index[p]; result in the accumulator dtype.</summary>
+    public static Tensor ScatterAdd(Shape shape, int axis, Tensor index, Tensor g)
+    {
+        var acc = Tensor.Zeros(shape, AccumulatorType(g.DType), g.Device);
+        acc.Backend.ScatterAdd(acc, axis, index, Wide.F32(g));
+        return acc;
+    }
+}
 
 /// <summary>Backward of IndexSelect: the gradient rows are added back into the selected positions.</summary>
 internal sealed class IndexSelectBackward : GradNode
@@ -19,8 +45,7 @@ internal sealed class IndexSelectBackward : GradNode
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
-        var zeros = Tensor.Zeros(_xShape, g.DType, g.Device);
-        return [zeros.IndexAdd(_axis, _index!.Get(Name), g)];
+        return [GradUtil.As(IndexGrad.IndexAdd(_xShape, _axis, _index!.Get(Name), g), g.DType)];
     }
 
     protected override void Release()
@@ -46,8 +71,7 @@ internal sealed class EmbeddingBackward : GradNode
     {
         var flat = _indices!.Get(Name).Reshape(-1);
         var rows = g.Reshape(-1, _wShape[1]);
-        var zeros = Tensor.Zeros(_wShape, g.DType, g.Device);
-        return [zeros.IndexAdd(0, flat, rows)];
+        return [GradUtil.As(IndexGrad.IndexAdd(_wShape, 0, flat, rows), g.DType)];
     }
 
     protected override void Release()
@@ -73,8 +97,7 @@ internal sealed class GatherBackward : GradNode
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
-        var zeros = Tensor.Zeros(_xShape, g.DType, g.Device);
-        return [zeros.ScatterAdd(_axis, _index!.Get(Name), g)];
+        return [GradUtil.As(IndexGrad.ScatterAdd(_xShape, _axis, _index!.Get(Name), g), g.DType)];
     }
 
     protected override void Release()

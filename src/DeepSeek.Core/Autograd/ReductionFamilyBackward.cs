@@ -127,8 +127,7 @@ internal sealed class IndexedValuesBackward : GradNode
     {
         if (_xShape.Rank == 0) return [g.Reshape()];
         var idx = _indices!.Get(Name).Reshape(_keepShape);
-        var zeros = Tensor.Zeros(_xShape, g.DType, g.Device);
-        return [zeros.ScatterAdd(_axis, idx, g.Reshape(_keepShape))];
+        return [GradUtil.As(IndexGrad.ScatterAdd(_xShape, _axis, idx, g.Reshape(_keepShape)), g.DType)];
     }
 
     protected override void Release()
