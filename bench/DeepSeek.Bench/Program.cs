@@ -1,15 +1,31 @@
 namespace DeepSeek.Bench;
 
+/// <summary>Benchmark verbs: <c>DeepSeek.Bench &lt;verb&gt; [options]</c>. Each verb lives in its own file.</summary>
 internal static class Program
 {
+    private static readonly Dictionary<string, (string Help, Func<BenchArgs, int> Run)> Verbs = new()
+    {
+        ["gemm"] = ("SGEMM GFLOP/s vs ONNX Runtime MatMul  [--json] [--sizes 256,512,1024,2048] [--threads 1,2] [--kernel avx512|avx512-12|avx2|scalar] [--blocks MC,KC,NC] [--only ours|ort]", GemmBenchmark.Run),
+        ["pool"] = ("fork-join latency of the kernel worker pool vs Parallel.For  [--threads 2]", PoolBenchmark.Run),
+    };
+
     private static int Main(string[] args)
     {
-        if (args.Length == 0)
+        if (args.Length == 0 || !Verbs.TryGetValue(args[0], out var verb))
         {
-            Console.Error.WriteLine("usage: DeepSeek.Bench <gemm> [--json]");
+            if (args.Length > 0) Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
+            Console.Error.WriteLine("usage: DeepSeek.Bench <verb> [options]");
+            foreach (var (name, v) in Verbs) Console.Error.WriteLine($"  {name,-8} {v.Help}");
             return 2;
         }
-        Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
-        return 2;
+        try
+        {
+            return verb.Run(BenchArgs.Parse(args.AsSpan(1)));
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
     }
 }

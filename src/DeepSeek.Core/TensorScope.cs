@@ -48,6 +48,17 @@ public sealed class TensorScope : IDisposable
         _tensors.Add(t);
     }
 
+    /// <summary>
+    /// Hands <paramref name="tensor"/> to the parent scope (or to nobody at top level) when this scope owns it;
+    /// a tensor owned by another scope is left alone. Returns the tensor.
+    /// </summary>
+    public Tensor MoveToParent(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (ReferenceEquals(tensor.Scope, this)) tensor.MoveToOuterScope();
+        return tensor;
+    }
+
     /// <summary>Disposes every tensor still owned by this scope and makes the parent current again.</summary>
     public void Dispose()
     {

@@ -21,6 +21,17 @@ public static class TestUtil
     public static void AssertClose(Tensor actual, double[] expected, double rtol = 1e-5, double atol = 1e-6) =>
         AssertClose(expected, actual.ToDoubleArray(), rtol, atol);
 
+    /// <summary>
+    /// Runs pending finalizers so tensors leaked by earlier tests return to the pool now, not in the middle of a
+    /// measurement of pool bytes.
+    /// </summary>
+    public static void SettleFinalizers()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
     /// <summary>Asserts shape equality with a readable message.</summary>
     public static void AssertShape(Tensor t, params int[] dims) =>
         Assert.True(t.Shape == new Shape(dims), $"expected shape {new Shape(dims)}, got {t.Shape}");

@@ -43,6 +43,13 @@ public sealed partial class Tensor
             total += t._shape[axis];
         }
         if (total > int.MaxValue) throw new ShapeMismatchException($"{op}: result dimension {axis} would have {total} elements, more than one dimension holds.");
+        if (Autograd.GradMode.ShouldRecord(tensors))
+        {
+            Tensor r;
+            using (NoGrad()) r = Concat(tensors, axis);
+            var skipped = tensors.Select(t => t.Rank == 1 && t._shape[0] == 0).ToArray();
+            return r.WithGradFn(new Autograd.ConcatBackward(tensors, axis, skipped));
+        }
         var shape = (int[])first._shape.Clone();
         shape[axis] = (int)total;
         var result = Empty(shape, dtype, first.Device);
@@ -92,6 +99,12 @@ public sealed partial class Tensor
                 throw new ShapeMismatchException($"{op}: tensor {i} has shape {tensors[i].Shape} but tensor 0 has shape {tensors[0].Shape}; all shapes must be equal.");
         }
         int axis = Shape.NormalizeAxis(dim, tensors[0].Rank + 1, op);
+        if (Autograd.GradMode.ShouldRecord(tensors))
+        {
+            Tensor r;
+            using (NoGrad()) r = Stack(tensors, axis);
+            return r.WithGradFn(new Autograd.StackBackward(tensors, axis));
+        }
         var views = new List<Tensor>(tensors.Count);
         try
         {
@@ -193,6 +206,12 @@ public sealed partial class Tensor
             long o = (long)size * repeats[d];
             if (o > int.MaxValue) throw new ShapeMismatchException($"{op}: dimension {d} would have {o} elements.");
             outShape[d] = (int)o;
+        }
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor rep;
+            using (NoGrad()) rep = Repeat(repeats);
+            return rep.WithGradFn(new Autograd.RepeatBackward(this, expanded));
         }
         var result = Empty(outShape, DType, Device);
         if (result.Numel == 0) return result;

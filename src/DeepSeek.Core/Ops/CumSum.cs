@@ -11,6 +11,12 @@ public sealed partial class Tensor
     {
         CheckAlive("CumSum");
         int axis = Shape.NormalizeAxis(dim, Rank, "CumSum");
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = CumSum(axis, exclusive, reverse);
+            return r.WithGradFn(new Autograd.CumSumBackward(this, axis, exclusive, reverse));
+        }
         if (DType is DType.F16 or DType.BF16)
         {
             using var x32 = To(DType.F32);

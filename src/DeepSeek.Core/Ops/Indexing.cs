@@ -20,6 +20,12 @@ public sealed partial class Tensor
         if (Rank == 0) throw new ShapeMismatchException($"{op}: input must have at least one dimension, got a scalar (shape []).");
         if (index.Rank > 1) throw new ShapeMismatchException($"{op}: index must be 1-d, got shape {index.Shape}.");
         int axis = Shape.NormalizeAxis(dim, Rank, op);
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = IndexSelect(axis, index);
+            return r.WithGradFn(new Autograd.IndexSelectBackward(this, axis, index));
+        }
         using var idx = index.Rank == 0 ? index.Reshape(1) : index.View(index._shape, index._strides, index.Offset);
         var shape = (int[])_shape.Clone();
         shape[axis] = idx._shape[0];
@@ -29,6 +35,7 @@ public sealed partial class Tensor
     /// <summary>
     /// Looks up rows of <paramref name="weight"/> [num, dim] for every entry of <paramref name="indices"/> (I32/I64, any shape):
     /// the result has shape indices.shape + [dim] and weight's dtype (torch.nn.functional.embedding).
+    /// Differentiable with respect to the weight: rows looked up several times accumulate their gradients.
     /// </summary>
     public static Tensor Embedding(Tensor indices, Tensor weight)
     {
@@ -39,6 +46,12 @@ public sealed partial class Tensor
         OpChecks.SameDevice(op, indices, weight);
         CheckIndexDType(op, indices);
         OpChecks.Rank(op, weight, 2, "weight");
+        if (Autograd.GradMode.ShouldRecord(weight))
+        {
+            Tensor r;
+            using (NoGrad()) r = Embedding(indices, weight);
+            return r.WithGradFn(new Autograd.EmbeddingBackward(indices, weight));
+        }
         var shape = new int[indices.Rank + 1];
         indices._shape.CopyTo(shape, 0);
         shape[^1] = weight._shape[1];
@@ -74,6 +87,12 @@ public sealed partial class Tensor
         for (int d = 0; d < Rank; d++)
             if (d != axis && index._shape[d] > _shape[d])
                 throw new ShapeMismatchException($"{op}: index shape {index.Shape} exceeds input shape {Shape} at dimension {d} (only dimension {axis} may be larger).");
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = Gather(axis, index);
+            return r.WithGradFn(new Autograd.GatherBackward(this, axis, index));
+        }
         return RunKernel(Empty(index.Shape, DType, Device), dst => Backend.Gather(this, axis, index, dst));
     }
 
@@ -104,6 +123,12 @@ public sealed partial class Tensor
             if (d != axis && index._shape[d] > _shape[d])
                 throw new ShapeMismatchException($"{op}: index shape {index.Shape} exceeds input shape {Shape} at dimension {d} (only dimension {axis} may be larger).");
         }
+        if (Autograd.GradMode.ShouldRecord(this, src))
+        {
+            Tensor r;
+            using (NoGrad()) r = ScatterAdd(axis, index, src);
+            return r.WithGradFn(new Autograd.ScatterAddBackward(this, axis, index, src));
+        }
         // The kernel walks index's shape; src is read through a view of that shape.
         using var srcView = src.Slice0(index._shape);
         return AccumulateInto(op, srcView, (acc, s) => acc.Backend.ScatterAdd(acc, axis, index, s));
@@ -133,11 +158,17 @@ public sealed partial class Tensor
         expected[axis] = idx._shape[0];
         if (source.Shape != new Shape(expected))
             throw new ShapeMismatchException($"{op}: source shape {source.Shape} does not match {Shape.Format(expected)} (input shape {Shape} with dimension {axis} = index length {idx._shape[0]}).");
+        if (Autograd.GradMode.ShouldRecord(this, source))
+        {
+            Tensor r;
+            using (NoGrad()) r = IndexAdd(axis, index, source);
+            return r.WithGradFn(new Autograd.IndexAddBackward(this, axis, index, source));
+        }
         return AccumulateInto(op, source, (acc, s) => acc.Backend.IndexAdd(acc, axis, idx, s));
     }
 
     /// <summary>
-    /// One-hot encoding of I32/I64 class values (torch.nn.functional.one_hot): an I64 tensor of shape this.shape + [numClasses].
+    /// One-hot encoding of I32/I64 class values (torch.nn.functional.one_hot): an I64 tensor of shape this.shape + [numClasses]. Not differentiable.
     /// <paramref name="numClasses"/> = -1 infers max + 1. A negative value or one ≥ numClasses throws naming the value.
     /// </summary>
     public Tensor OneHot(int numClasses = -1)

@@ -33,6 +33,12 @@ public sealed partial class Tensor
             shape[d] = (int)size;
             CheckPadMode(op, mode, d, _shape[d], before[d], after[d]);
         }
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = Pad(pads, mode, value);
+            return r.WithGradFn(new Autograd.PadBackward(this, pads, before, after, mode));
+        }
         return RunKernel(Empty(shape, DType, Device), dst => Backend.Pad(this, before, after, mode, value, dst));
     }
 
@@ -65,7 +71,8 @@ public sealed partial class Tensor
             if (flip[d]) throw new ArgumentException($"{op}: dimension {d} appears more than once in [{string.Join(", ", dims)}].", nameof(dims));
             flip[d] = true;
         }
-        return RunKernel(Empty(Shape, DType, Device), dst => Backend.Flip(this, flip, dst));
+        var result = RunKernel(Empty(Shape, DType, Device), dst => Backend.Flip(this, flip, dst));
+        return Autograd.GradMode.ShouldRecord(this) ? result.WithGradFn(new Autograd.FlipBackward(this, (int[])dims.Clone())) : result;
     }
 
     /// <summary>Lower triangle of the last two dims: keeps elements with column ≤ row + <paramref name="diagonal"/>, zeroes the rest (torch.tril).</summary>
@@ -78,7 +85,8 @@ public sealed partial class Tensor
     {
         CheckAlive(op);
         if (Rank < 2) throw new ShapeMismatchException($"{op}: expects a tensor with at least 2 dimensions, got shape {Shape}.");
-        return RunKernel(Empty(Shape, DType, Device), dst => Backend.Triangle(this, diagonal, upper, dst));
+        var result = RunKernel(Empty(Shape, DType, Device), dst => Backend.Triangle(this, diagonal, upper, dst));
+        return Autograd.GradMode.ShouldRecord(this) ? result.WithGradFn(new Autograd.TriangleBackward(this, diagonal, upper)) : result;
     }
 
     /// <summary>
@@ -94,6 +102,12 @@ public sealed partial class Tensor
         if (mask.DType != DType.Bool)
             throw new DTypeMismatchException($"{op}: mask must be bool, got {mask.DType.Name()} with shape {mask.Shape}.");
         CheckFillValue(op, DType, value);
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = MaskedFill(mask, value);
+            return r.WithGradFn(new Autograd.MaskedFillBackward(this, mask));
+        }
         var (x, m, shape) = OpChecks.Broadcast(op, this, mask);
         using (x)
         using (m)

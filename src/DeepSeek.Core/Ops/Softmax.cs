@@ -16,6 +16,12 @@ public sealed partial class Tensor
         CheckAlive(op);
         OpChecks.Floating(op, this);
         int axis = Shape.NormalizeAxis(dim, Rank, op);
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = SoftmaxCore(op, axis, log);
+            return r.WithGradFn(new Autograd.SoftmaxBackward(this, r, axis, log));
+        }
         if (DType is DType.F16 or DType.BF16)
         {
             using var x32 = To(DType.F32);

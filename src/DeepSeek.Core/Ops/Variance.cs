@@ -18,6 +18,12 @@ public sealed partial class Tensor
         OpChecks.Floating(op, this);
         if (correction < 0) throw new ArgumentException($"{op}: correction must be ≥ 0, got {correction}.");
         var axes = ReductionAxes(op, dims);
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = VarianceCore(op, axes, correction, keepDim, std);
+            return r.WithGradFn(new Autograd.VarianceBackward(this, r, axes, correction, std));
+        }
         if (DType is DType.F16 or DType.BF16)
         {
             using var x32 = To(DType.F32);

@@ -170,6 +170,7 @@ public sealed class AutogradMemoryTests
             warm.Backward();
         }
         w.ZeroGrad();
+        TestUtil.SettleFinalizers();
         long before = CpuBackend.Instance.Pool.Statistics.BytesInUse;
         for (int i = 0; i < 200; i++)
         {

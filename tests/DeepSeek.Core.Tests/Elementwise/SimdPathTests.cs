@@ -215,6 +215,7 @@ public class ElementwiseGlobalStateTests
         using var h = x.To(DType.F16);
         using var i = Tensor.Arange(0, 132, 1, DType.I32).Reshape(4, 33);
         _ = RunAll(x, x); // warm up
+        TestUtil.SettleFinalizers();
         long before = CpuBackend.Instance.Pool.Statistics.BytesInUse;
         using (Tensor.NewScope())
         {

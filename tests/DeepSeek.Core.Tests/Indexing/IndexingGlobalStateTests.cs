@@ -93,6 +93,7 @@ public class IndexingGlobalStateTests
     public void AllOps_InScope_LeaveNoBytesInUse_IncludingErrorPaths()
     {
         var pool = CpuBackend.Instance.Pool;
+        TestUtil.SettleFinalizers();
         long before = pool.Statistics.BytesInUse;
         using (Tensor.NewScope())
         {
@@ -140,6 +141,7 @@ public class IndexingGlobalStateTests
         using var badCls = Tensor.FromArray(new long[] { 0, 4 }, 1, 2);
         using var src = Tensor.Ones(2, 64);
         using var srch = Tensor.Ones(new Shape(2, 64), DType.BF16);
+        TestUtil.SettleFinalizers();
         long before = pool.Statistics.BytesInUse;
         Assert.Throws<IndexOutOfRangeException>(() => x.IndexSelect(0, bad));
         Assert.Throws<IndexOutOfRangeException>(() => Tensor.Embedding(bad, x));

@@ -148,6 +148,7 @@ public class FastPathTests
         using var rv = Tensor.Ones(new Shape(4));
         using var xh = x.To(DType.BF16);
         using var wh = w.To(DType.BF16);
+        TestUtil.SettleFinalizers();
         long before = CpuBackend.Instance.Pool.Statistics.BytesInUse;
         using (Tensor.NewScope())
         {

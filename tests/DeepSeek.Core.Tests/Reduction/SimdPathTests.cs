@@ -145,6 +145,7 @@ public unsafe class SimdPathTests
     {
         using var x = Tensor.RandN(new Shape(5, 6, 7), new Generator(7));
         using var h = x.To(DType.F16);
+        TestUtil.SettleFinalizers();
         long before = CpuBackend.Instance.Pool.Statistics.BytesInUse;
         using (Tensor.NewScope())
         {

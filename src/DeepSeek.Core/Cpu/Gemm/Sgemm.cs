@@ -1,3 +1,8 @@
+// Single-precision GEMM dispatcher: degenerate shapes, matrix-vector shapes (Sgemv), and the blocked
+// packed GEMM (SgemmBlocked + per-ISA micro-kernels) split over threads along M or N. Row-major BLAS
+// semantics (C = alpha·op(A)·op(B) + beta·C) as in the reference BLAS sgemm, transposed to row-major.
+using DeepSeek.Backends.Cpu.Threading;
+
 namespace DeepSeek.Backends.Cpu.Gemm;
 
 /// <summary>
@@ -6,11 +11,79 @@ namespace DeepSeek.Backends.Cpu.Gemm;
 /// </summary>
 internal static unsafe class Sgemm
 {
+    /// <summary>Multiply-accumulates per thread below which a GEMM is not split across threads.</summary>
+    internal const long MinMacsPerThread = 1L << 18;
+
     /// <summary>Computes C[M×N] = alpha·op(A)[M×K]·op(B)[K×N] + beta·C. beta = 0 ignores C's old contents (NaNs included).</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, long lda, float* b, long ldb, float beta, float* c, long ldc)
     {
-        Reference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, default, DeepSeekOptions.Threads);
+    }
+
+    /// <summary>
+    /// As <see cref="Run(bool, bool, int, int, int, float, float*, long, float*, long, float, float*, long)"/>, then applies
+    /// <paramref name="epilogue"/> (bias, ReLU) to the result, using at most <paramref name="threads"/> threads.
+    /// </summary>
+    public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, GemmEpilogue epilogue, int threads)
+    {
+        Run(SgemmConfig.ForCurrentLevel(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, threads, allowGemv: true);
+    }
+
+    /// <summary>Full-control entry for tests and tuning: explicit kernel configuration and matrix-vector shortcut switch.</summary>
+    internal static void Run(in SgemmConfig cfg, bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, GemmEpilogue epilogue, int threads, bool allowGemv)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (m == 0 || n == 0) return;
+        var g = new GemmArgs
+        {
+            TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+            A = a, B = b, C = c, Lda = lda, Ldb = ldb, Ldc = ldc, Epilogue = epilogue,
+        };
+        if (k == 0 || alpha == 0)
+        {
+            ScaleOnly(g);
+            return;
+        }
+        long macs = (long)m * n * k;
+        int nt = (int)Math.Clamp(macs / MinMacsPerThread, 1, Math.Max(1, threads));
+        if (allowGemv && (m == 1 || n == 1))
+        {
+            Sgemv.Run(g, nt);
+            return;
+        }
+        int mTiles = (m + cfg.MR - 1) / cfg.MR, nTiles = (n + cfg.NR - 1) / cfg.NR;
+        bool splitM = mTiles >= nTiles;
+        nt = Math.Min(nt, splitM ? mTiles : nTiles);
+        if (nt <= 1)
+        {
+            SgemmBlocked.Run(cfg, g, 0, m, 0, n);
+            return;
+        }
+        var config = cfg;
+        int tiles = splitM ? mTiles : nTiles, unit = splitM ? cfg.MR : cfg.NR;
+        WorkerPool.Shared.Run(nt, t =>
+        {
+            int s = (int)((long)tiles * t / nt) * unit, e = Math.Min((int)((long)tiles * (t + 1) / nt) * unit, splitM ? g.M : g.N);
+            if (splitM) SgemmBlocked.Run(config, g, s, e, 0, g.N);
+            else SgemmBlocked.Run(config, g, 0, g.M, s, e);
+        });
+    }
+
+    // k == 0 or alpha == 0: C = beta·C (beta = 0 writes zeros), then the epilogue.
+    private static void ScaleOnly(in GemmArgs g)
+    {
+        for (int i = 0; i < g.M; i++)
+        {
+            var row = new Span<float>(g.C + i * g.Ldc, g.N);
+            if (g.Beta == 0) row.Clear();
+            else if (g.Beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(row, g.Beta, row);
+            if (!g.Epilogue.IsNone) g.Epilogue.Apply(g.C + i * g.Ldc, g.Ldc, i, 0, 1, g.N);
+        }
     }
 
     /// <summary>Scalar reference, the oracle for the fast kernels.</summary>

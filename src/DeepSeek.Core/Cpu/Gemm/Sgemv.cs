@@ -1,0 +1,122 @@
+// Matrix-vector special cases of SGEMM (M = 1 or N = 1): no packing, the work is memory-bound, so each
+// output is one contiguous dot product (TensorPrimitives.Dot) or one axpy sweep over contiguous rows
+// (TensorPrimitives.MultiplyAdd), whichever walks memory with unit stride for the given transposes.
+using System.Buffers;
+using System.Numerics.Tensors;
+
+namespace DeepSeek.Backends.Cpu.Gemm;
+
+internal static unsafe class Sgemv
+{
+    /// <summary>Handles g when g.M == 1 or g.N == 1, splitting the outputs over up to <paramref name="threads"/> threads.</summary>
+    public static void Run(in GemmArgs g, int threads)
+    {
+        if (g.N == 1) Column(g, threads);
+        else Row(g, threads);
+    }
+
+    // C[:, 0] = alpha · op(A) · x + beta · C[:, 0], x = op(B)[:, 0].
+    private static void Column(in GemmArgs g, int threads)
+    {
+        int m = g.M, k = g.K;
+        var xa = ArrayPool<float>.Shared.Rent(Math.Max(k, 1));
+        var x = new ArraySegment<float>(xa, 0, k);
+        for (int p = 0; p < k; p++) xa[p] = g.TransB ? g.B[p] : g.B[p * g.Ldb];
+        var args = g;
+        try
+        {
+            if (!g.TransA)
+            {
+                // each output is a dot product of a contiguous row of A with x
+                For(m, k, threads, (s, e) =>
+                {
+                    for (long i = s; i < e; i++)
+                    {
+                        float d = TensorPrimitives.Dot(new ReadOnlySpan<float>(args.A + i * args.Lda, k), x);
+                        Store(args, args.C + i * args.Ldc, d, (int)i, 0);
+                    }
+                });
+            }
+            else
+            {
+                // op(A)[i, p] = A[p, i]: sweep rows of A (contiguous over i) with axpy into an accumulator
+                For(m, k, threads, (s, e) =>
+                {
+                    int len = (int)(e - s);
+                    var acc = ArrayPool<float>.Shared.Rent(len);
+                    Array.Clear(acc, 0, len);
+                    var accs = acc.AsSpan(0, len);
+                    for (int p = 0; p < k; p++)
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(args.A + p * args.Lda + s, len), xa[p], accs, accs);
+                    for (int i = 0; i < len; i++) Store(args, args.C + (s + i) * args.Ldc, acc[i], (int)(s + i), 0);
+                    ArrayPool<float>.Shared.Return(acc);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(xa);
+        }
+    }
+
+    // C[0, :] = alpha · y · op(B) + beta · C[0, :], y = op(A)[0, :].
+    private static void Row(in GemmArgs g, int threads)
+    {
+        int n = g.N, k = g.K;
+        var ya = ArrayPool<float>.Shared.Rent(Math.Max(k, 1));
+        var y = new ArraySegment<float>(ya, 0, k);
+        for (int p = 0; p < k; p++) ya[p] = g.TransA ? g.A[p * g.Lda] : g.A[p];
+        var args = g;
+        try
+        {
+            if (g.TransB)
+            {
+                // op(B)[p, j] = B[j, p]: each output is a dot product with a contiguous row of B (Linear with batch 1)
+                For(n, k, threads, (s, e) =>
+                {
+                    for (long j = s; j < e; j++)
+                    {
+                        float d = TensorPrimitives.Dot(new ReadOnlySpan<float>(args.B + j * args.Ldb, k), y);
+                        Store(args, args.C + j, d, 0, (int)j);
+                    }
+                });
+            }
+            else
+            {
+                For(n, k, threads, (s, e) =>
+                {
+                    int len = (int)(e - s);
+                    var acc = ArrayPool<float>.Shared.Rent(len);
+                    Array.Clear(acc, 0, len);
+                    var accs = acc.AsSpan(0, len);
+                    for (int p = 0; p < k; p++)
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(args.B + p * args.Ldb + s, len), ya[p], accs, accs);
+                    for (int j = 0; j < len; j++) Store(args, args.C + s + j, acc[j], 0, (int)(s + j));
+                    ArrayPool<float>.Shared.Return(acc);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(ya);
+        }
+    }
+
+
+    private static void Store(in GemmArgs g, float* c, float dot, int row, int col)
+    {
+        float v = g.Alpha * dot;
+        if (g.Beta != 0) v = MathF.FusedMultiplyAdd(g.Beta, *c, v);
+        if (!g.Epilogue.IsNone) v = g.Epilogue.ApplyScalar(v, row, col);
+        *c = v;
+    }
+
+    private static void For(int count, int k, int threads, Action<long, long> body)
+    {
+        long work = (long)count * Math.Max(1, k);
+        int chunks = (int)Math.Clamp(work / (1 << 16), 1, Math.Min(threads, count));
+        if (chunks <= 1) { body(0, count); return; }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+            body((long)count * c / chunks, (long)count * (c + 1) / chunks));
+    }
+}
