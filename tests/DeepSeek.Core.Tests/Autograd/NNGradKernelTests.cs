@@ -141,11 +141,15 @@ public sealed unsafe class NNGradKernelTests
         }).ToArray();
     }
 
-    public static TheoryData<string> Ops => new() { "conv", "convT", "maxpool", "avgpool", "adaptive", "batchnorm", "layernorm", "groupnorm" };
+    public static TheoryData<string> Ops => new() { "conv", "conv1d", "depthwise", "batchnorm_eval", "convT", "maxpool", "avgpool", "adaptive", "batchnorm", "layernorm", "groupnorm" };
 
     private static (Func<Tensor[], Tensor>, Shape[]) Case(string op) => op switch
     {
         "conv" => (xs => xs[0].Conv2d(xs[1], xs[2], (2, 1), [1, 0, 2, 1], (1, 2), 2), [new(2, 4, 7, 6), new(4, 2, 3, 2), new(4)]),
+        "conv1d" => (xs => xs[0].Conv1d(xs[1], xs[2], 2, 1, 2), [new(2, 3, 11), new(4, 3, 3), new(4)]),
+        "depthwise" => (xs => xs[0].Conv2d(xs[1], xs[2], 2, 1, 1, 4), [new(2, 4, 9, 10), new(4, 1, 3, 3), new(4)]),
+        "batchnorm_eval" => (xs => xs[0].BatchNorm(Tensor.Full(new Shape(3), 0.2), Tensor.Full(new Shape(3), 1.5), xs[1], xs[2]),
+            [new(4, 3, 5), new(3), new(3)]),
         "convT" => (xs => xs[0].ConvTranspose2d(xs[1], xs[2], 2, 1, 1, 2, 1), [new(2, 4, 3, 4), new(4, 3, 3, 3), new(6)]),
         "maxpool" => (xs => xs[0].MaxPool2d(3, 2, 1, 1, true), [new(2, 3, 7, 8)]),
         "avgpool" => (xs => xs[0].AvgPool2d(3, 2, 1, true, false), [new(2, 3, 7, 8)]),
