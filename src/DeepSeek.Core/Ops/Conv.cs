@@ -72,6 +72,9 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(weight);
         weight.CheckAlive(op);
         if (Rank is not (3 or 4)) throw new ShapeMismatchException($"{op}: input must be 4-d [N, C, H, W] or 3-d [C, H, W], got shape {Shape}.");
+        bias?.CheckAlive(op);
+        if (DeepSeek.Autocast.Lowers(this, weight, bias, out var low))
+            return Lowered(this, weight, bias, low, (x, w, b) => x.ConvEntry(op, w!, b, p, transposed, outPadH, outPadW, shownWeight));
         var shown = shownWeight ?? weight.Shape;
         if (Rank == 4) return ConvCore(op, weight, bias, p, transposed, outPadH, outPadW, shown);
         using var x4 = Unsqueeze(0);

@@ -65,6 +65,8 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         OpChecks.Alive(op, input, weight);
+        bias?.CheckAlive(op);
+        if (DeepSeek.Autocast.Lowers(input, weight, bias, out var low)) return Lowered(input, weight, bias, low, (x, w, b) => Linear(x, w!, b));
         OpChecks.SameDevice(op, input, weight);
         OpChecks.SameDType(op, input, weight);
         CheckMatMulDType(op, input);
@@ -118,6 +120,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         OpChecks.Alive(op, a, b);
+        if (DeepSeek.Autocast.Lowers(a, b, null, out var low)) return Lowered(a, b, null, low, (x, y, _) => MatMulOp(op, x, y!));
         OpChecks.SameDevice(op, a, b);
         OpChecks.SameDType(op, a, b);
         CheckMatMulDType(op, a);

@@ -14,6 +14,8 @@ public sealed partial class Tensor
         const string op = "BatchNorm";
         CheckAlive(op);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this))
+            return WidenedNorm(weight, bias, (x, w, b) => x.BatchNorm(runningMean, runningVar, w, b, training, momentum, eps));
         if (Rank < 2) throw new ShapeMismatchException($"{op}: input must be at least 2-d [N, C, ...], got shape {Shape}.");
         int n = Size(0), c = Size(1);
         int l = (int)(Numel / Math.Max(1L, (long)n * c));
@@ -71,6 +73,7 @@ public sealed partial class Tensor
         CheckAlive(op);
         ArgumentNullException.ThrowIfNull(normalizedShape);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this)) return WidenedNorm(weight, bias, (x, w, b) => x.LayerNorm(normalizedShape, w, b, eps));
         int r = normalizedShape.Length;
         if (r == 0 || r > Rank || !ShapeArray.AsSpan(Rank - r).SequenceEqual(normalizedShape))
             throw new ShapeMismatchException($"{op}: normalizedShape {Shape.Format(normalizedShape)} must be a non-empty suffix of the input shape {Shape}.");
@@ -118,6 +121,7 @@ public sealed partial class Tensor
         const string op = "GroupNorm";
         CheckAlive(op);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this)) return WidenedNorm(weight, bias, (x, w, b) => x.GroupNorm(numGroups, w, b, eps));
         if (Rank < 2) throw new ShapeMismatchException($"{op}: input must be at least 2-d [N, C, ...], got shape {Shape}.");
         int n = Size(0), c = Size(1);
         if (numGroups < 1 || c % numGroups != 0)
