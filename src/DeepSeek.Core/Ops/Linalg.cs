@@ -82,6 +82,12 @@ public sealed partial class Tensor
             if (bias.Rank != 1 || bias._shape[0] != outF)
                 throw new ShapeMismatchException($"{op}: bias must have shape [{outF}] (one value per output feature of weight {weight.Shape}), got {bias.Shape}.");
         }
+        if (Autograd.GradMode.ShouldRecord([input, weight, bias]))
+        {
+            Tensor r;
+            using (NoGrad()) r = Linear(input, weight, bias);
+            return r.WithGradFn(new Autograd.LinearBackward(input, weight, bias));
+        }
         var outShape = (int[])input._shape.Clone();
         outShape[^1] = outF;
         if (input.DType is DType.F16 or DType.BF16)
@@ -122,6 +128,13 @@ public sealed partial class Tensor
         if (k != kb)
             throw new ShapeMismatchException(
                 $"{op}: inner dimensions differ: {a.Shape} · {b.Shape} (the last dim of the first, {k}, must equal the {(bVec ? "length" : "second-to-last dim")} of the second, {kb}).");
+
+        if (Autograd.GradMode.ShouldRecord(a, b))
+        {
+            Tensor r;
+            using (NoGrad()) r = MatMulOp(op, a, b);
+            return r.WithGradFn(new Autograd.MatMulBackward(op, a, b));
+        }
 
         using var a2 = aVec ? a.Unsqueeze(0) : a.View(a._shape, a._strides, a.Offset);
         using var b2 = bVec ? b.Unsqueeze(1) : b.View(b._shape, b._strides, b.Offset);

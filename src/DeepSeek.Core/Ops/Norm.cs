@@ -26,6 +26,14 @@ public sealed partial class Tensor
         CheckChannelVector(op, bias, c, "bias", sameDType: true);
         if (training && (long)n * l <= 1)
             throw new ShapeMismatchException($"{op}: training needs more than 1 value per channel, got input {Shape}.");
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            using (NoGrad())
+            {
+                var r = BatchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+                return r.WithGradFn(new Autograd.BatchNormBackward(this, weight, bias, runningMean, runningVar, training, eps));
+            }
+        }
         var dst = Empty(Shape, DType, Device);
         if (dst.Numel == 0) return dst;
         var compute = DType == DType.F64 ? DType.F64 : DType.F32;
@@ -76,6 +84,12 @@ public sealed partial class Tensor
             if (!t.ShapeArray.AsSpan().SequenceEqual(normalizedShape))
                 throw new ShapeMismatchException($"{op}: {name} must have shape {Shape.Format(normalizedShape)} (normalizedShape), got {t.Shape}.");
         }
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            Tensor res;
+            using (NoGrad()) res = LayerNorm(normalizedShape, weight, bias, eps);
+            return res.WithGradFn(new Autograd.LayerNormBackward(this, weight, bias, normalizedShape, eps));
+        }
         long kl = 1;
         foreach (var d in normalizedShape) kl *= d;
         int k = (int)kl, m = (int)(Numel / Math.Max(1L, kl));
@@ -111,6 +125,12 @@ public sealed partial class Tensor
         if (eps < 0 || double.IsNaN(eps)) throw new ArgumentException($"{op}: eps must be non-negative, got {eps}.", nameof(eps));
         CheckChannelVector(op, weight, c, "weight", sameDType: true);
         CheckChannelVector(op, bias, c, "bias", sameDType: true);
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            Tensor r;
+            using (NoGrad()) r = GroupNorm(numGroups, weight, bias, eps);
+            return r.WithGradFn(new Autograd.GroupNormBackward(this, numGroups, weight, bias, eps));
+        }
         int l = (int)(Numel / Math.Max(1L, (long)n * c));
         var dst = Empty(Shape, DType, Device);
         if (dst.Numel == 0) return dst;
