@@ -56,13 +56,22 @@ public sealed class GradScaler
     /// <summary>Number of steps skipped because of inf/NaN gradients since creation.</summary>
     public long SkippedSteps { get; private set; }
 
-    /// <summary>The loss times the current scale (recorded by autograd: call <c>Backward()</c> on the result).</summary>
+    /// <summary>
+    /// The loss times the current scale, recorded by autograd (call <c>Backward()</c> on the result). A half-precision
+    /// loss is scaled in F32, as PyTorch's F32 scale tensor promotes it; the gradient flowing back into the F16
+    /// graph is where overflow shows up.
+    /// </summary>
     public Tensor Scale(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        if (!Enabled) return loss.Mul(1.0);
         if (!loss.DType.IsFloatingPoint())
             throw new DTypeMismatchException($"GradScaler.Scale: the loss must be floating, got {loss.DType.Name()} with shape {loss.Shape}.");
+        if (!Enabled) return loss.Mul(1.0);
+        if (loss.DType is DType.F16 or DType.BF16)
+        {
+            using var wide = loss.To(DType.F32);
+            return wide.Mul(ScaleValue);
+        }
         return loss.Mul(ScaleValue);
     }
 
