@@ -22,11 +22,9 @@ public sealed class SchedulerTests
     private static void AssertSeq(double[] expected, List<double> actual) =>
         TestSupport.AssertClose(expected, actual.ToArray(), 1e-12, 1e-15);
 
-    private static SGD Opt(double lr = 0.1)
-    {
-        var p = Param(1, DType.F32, 2);
-        return new SGD([p], lr: lr, momentum: 0.9);
-    }
+    private static readonly Parameter Shared = Param(1, DType.F32, 2); // one tiny parameter for every schedule (only options change)
+
+    private static SGD Opt(double lr = 0.1) => new([Shared], lr: lr, momentum: 0.9);
 
     [Fact]
     public void StepLR()
@@ -99,8 +97,7 @@ public sealed class SchedulerTests
     [Fact]
     public void OneCycleLRLinearThreePhaseAndAdamBeta1()
     {
-        var p = Param(2, DType.F32, 2);
-        using var o = new Adam([p]);
+        using var o = new Adam([Shared]);
         var s = new OneCycleLR(o, maxLr: 0.4, totalSteps: 10, pctStart: 0.25, annealStrategy: AnnealStrategy.Linear, divFactor: 4, finalDivFactor: 10, threePhase: true);
         // ends: 1.5, 3, 9; rates 0.1 → 0.4 → 0.1 → 0.01
         var expected = new double[8];
@@ -120,8 +117,8 @@ public sealed class SchedulerTests
     [Fact]
     public void PerGroupBaseRatesAndStateDict()
     {
-        var a = Param(3, DType.F32, 2);
-        var b = Param(4, DType.F32, 2);
+        using var a = Param(3, DType.F32, 2);
+        using var b = Param(4, DType.F32, 2);
         using var o = new SGD([new ParamGroup([a], lr: 1.0), new ParamGroup([b], lr: 0.5)]);
         var s = new ExponentialLR(o, 0.5);
         s.Step();
