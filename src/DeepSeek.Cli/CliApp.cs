@@ -10,6 +10,7 @@ internal static class CliApp
         var root = new RootCommand("deepseek — train, compile, compress, profile and serve neural networks in .NET");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(QuickstartCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 }

@@ -1,35 +1,28 @@
 using System.CommandLine;
+using DeepSeek.NN.Data;
 
 namespace DeepSeek.Cli;
 
 /// <summary>
-/// `deepseek quickstart`: the README's main job. Today it shows the engine and a small tensor demo;
-/// it grows into train → compile → compress → serve as those components land.
+/// `deepseek quickstart`: the README's main job. Trains the digits CNN on the bundled data with a fixed seed,
+/// saves and reloads it, and ends with `test_accuracy=…`. It grows into compile → compress → serve as those land.
 /// </summary>
 internal static class QuickstartCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("quickstart", "Run the end-to-end demo (engine info and a tensor demo for now)");
-        cmd.SetAction(_ => Run(Console.Out));
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the trained weights", DefaultValueFactory = _ => "model.safetensors" };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 12 };
+        var cmd = new Command("quickstart", "End-to-end demo: train a CNN on the bundled digits, save, reload, evaluate") { output, epochs };
+        cmd.SetAction(r => Run(Console.Out, r.GetValue(output)!, r.GetValue(epochs)));
         return cmd;
     }
 
-    public static int Run(TextWriter w)
+    public static int Run(TextWriter w, string output = "model.safetensors", int epochs = 12)
     {
         InfoCommand.Print(w);
         w.WriteLine();
-        w.WriteLine("Tensor demo:");
-        using var scope = Tensor.NewScope();
-        var gen = new Generator(42);
-        var x = Tensor.RandN(new Shape(2, 3), gen);
-        var y = x.Reshape(3, 2);
-        w.WriteLine($"  x = {x}");
-        w.WriteLine($"  x.Reshape(3, 2).T = {y.T}");
-        var stats = CpuPoolStats();
-        w.WriteLine($"  pool: {stats.BytesInUse} bytes in use, {stats.BytesReserved} reserved, {stats.AllocationCount} allocations, {stats.CacheHits} cache hits");
+        DigitsWorkflow.Run(new DigitsSettings(DigitsDataset.FindBundled(), output, epochs), w);
         return 0;
     }
-
-    private static Memory.PoolStatistics CpuPoolStats() => Backends.BackendRegistry.Get(Device.Cpu).Pool.Statistics;
 }

@@ -30,6 +30,23 @@ public sealed class Generator
         }
     }
 
+    /// <summary>The full generator state (for replaying a random sequence, e.g. dropout under checkpointing).</summary>
+    public GeneratorState GetState()
+    {
+        lock (_lock) return new GeneratorState(_s0, _s1, _s2, _s3, _spareNormal);
+    }
+
+    /// <summary>Restores a state from <see cref="GetState"/>; the sequence continues exactly from there.</summary>
+    public void SetState(GeneratorState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0) throw new ArgumentException("Generator.SetState: an all-zero xoshiro state is invalid.");
+        lock (_lock)
+        {
+            (_s0, _s1, _s2, _s3) = (state.S0, state.S1, state.S2, state.S3);
+            _spareNormal = state.SpareNormal;
+        }
+    }
+
     private static ulong SplitMix(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;
@@ -92,3 +109,6 @@ public sealed class Generator
         }
     }
 }
+
+/// <summary>A snapshot of a <see cref="Generator"/> (xoshiro256** words and the cached Box–Muller sample).</summary>
+public readonly record struct GeneratorState(ulong S0, ulong S1, ulong S2, ulong S3, double? SpareNormal);

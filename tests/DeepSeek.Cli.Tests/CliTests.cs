@@ -15,11 +15,47 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void QuickstartRunsAndExitsZero()
+    public void QuickstartTrainsSavesReloadsAndReportsAccuracy()
     {
-        var w = new StringWriter();
-        Assert.Equal(0, QuickstartCommand.Run(w));
-        Assert.Contains("Tensor demo", w.ToString());
+        var dir = Directory.CreateTempSubdirectory("deepseek-quickstart-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "model.safetensors");
+            var w = new StringWriter();
+            Assert.Equal(0, QuickstartCommand.Run(w, path, epochs: 4));
+            var text = w.ToString();
+            Assert.True(File.Exists(path));
+            var last = text.TrimEnd().Split('\n')[^1];
+            Assert.StartsWith("test_accuracy=", last);
+            double acc = double.Parse(last["test_accuracy=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(acc > 0.85, $"test accuracy {acc} after 4 epochs");
+            Assert.Contains("epoch  4/4", text);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TrainRejectsBadArgumentsWithExitCode2()
+    {
+        var root = CliApp.Build();
+        var err = new StringWriter();
+        Console.SetError(err);
+        try
+        {
+            int rc = root.Parse(["train", "--epochs", "0"]).Invoke();
+            Assert.Equal(2, rc);
+            Assert.Contains("--epochs", err.ToString());
+            rc = root.Parse(["train", "--data", "/no/such/file.csv"]).Invoke();
+            Assert.Equal(2, rc);
+            Assert.Contains("/no/such/file.csv", err.ToString());
+        }
+        finally
+        {
+            Console.SetError(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
+        }
     }
 
     [Fact]

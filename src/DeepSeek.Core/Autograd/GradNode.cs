@@ -90,7 +90,8 @@ public sealed class SavedTensor
         return v;
     }
 
-    internal void Release()
+    /// <summary>Frees the saved view (called from a node's <c>Release</c>).</summary>
+    public void Release()
     {
         _view?.Dispose();
         _view = null;

@@ -61,6 +61,55 @@ public interface INNKernels
     /// of C/<paramref name="groups"/> channels and all of L, then per-channel <paramref name="weight"/>/<paramref name="bias"/> [C].
     /// </summary>
     void GroupNorm(Tensor x, int groups, Tensor? weight, Tensor? bias, double eps, Tensor dst);
+
+    // ---- backward kernels (the input gradient of Conv2d is ConvTranspose2d of the output gradient, and that of
+    // ConvTranspose2d is Conv2d of it, so those reuse the forward kernels) ----
+
+    /// <summary>
+    /// Weight gradient of <see cref="Conv2d"/>: <paramref name="gradWeight"/>[co, ci, i, j] = Σ over n, oy, ox of
+    /// <paramref name="gradOut"/>[n, co, oy, ox] · <paramref name="x"/>[n, g·Cin/groups + ci, oy·strideH − padTop + i·dilH, ox·strideW − padLeft + j·dilW]
+    /// (zero outside x), with g the group of co. x [N, Cin, H, W], gradOut [N, Cout, OH, OW], gradWeight [Cout, Cin/groups, kh, kw]
+    /// (overwritten). The kernel takes OH, OW from gradOut, so it also serves as the weight gradient of
+    /// <see cref="ConvTranspose2d"/> (called with the transposed conv's output gradient as x and its input as gradOut).
+    /// </summary>
+    void Conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dParams p, Tensor gradWeight);
+
+    /// <summary>
+    /// Max-pooling backward: adds <paramref name="gradOut"/> [N, C, OH, OW] into <paramref name="gradInput"/> [N, C, H, W]
+    /// (contiguous, overwritten) at the flat plane positions in <paramref name="indices"/> (I64, from <see cref="MaxPool2d"/>);
+    /// overlapping windows that share a maximum accumulate.
+    /// </summary>
+    void MaxPool2dBackward(Tensor gradOut, Tensor indices, Tensor gradInput);
+
+    /// <summary>
+    /// Average-pooling backward: every output cell spreads gradOut/divisor over its window (same divisor and clipping as
+    /// <see cref="AvgPool2d"/>) into <paramref name="gradInput"/> [N, C, H, W] (overwritten).
+    /// </summary>
+    void AvgPool2dBackward(Tensor gradOut, Pool2dParams p, Tensor gradInput);
+
+    /// <summary>Adaptive-average-pooling backward: each output cell spreads its gradient evenly over its input cells into <paramref name="gradInput"/> (overwritten).</summary>
+    void AdaptiveAvgPool2dBackward(Tensor gradOut, Tensor gradInput);
+
+    /// <summary>
+    /// Batch-normalization backward over x [N, C, L]. Training: statistics are recomputed from <paramref name="x"/> (batch mean and
+    /// biased variance) and the input gradient flows through them; eval: <paramref name="runningMean"/>/<paramref name="runningVar"/>
+    /// are constants. Writes whichever of <paramref name="gradInput"/> [N, C, L], <paramref name="gradWeight"/> and
+    /// <paramref name="gradBias"/> [C] are given (a missing <paramref name="weight"/> means γ = 1).
+    /// </summary>
+    void BatchNormBackward(Tensor x, Tensor gradOut, Tensor? weight, Tensor? runningMean, Tensor? runningVar, bool training, double eps,
+        Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias);
+
+    /// <summary>
+    /// Layer-normalization backward over the last dim of x [M, K]: recomputes each row's mean and 1/σ and writes whichever of
+    /// <paramref name="gradInput"/> [M, K], <paramref name="gradWeight"/> and <paramref name="gradBias"/> [K] are given.
+    /// </summary>
+    void LayerNormBackward(Tensor x, Tensor gradOut, Tensor? weight, double eps, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias);
+
+    /// <summary>
+    /// Group-normalization backward over x [N, C, L] with <paramref name="groups"/> groups: recomputes the group statistics and writes
+    /// whichever of <paramref name="gradInput"/> [N, C, L], <paramref name="gradWeight"/> and <paramref name="gradBias"/> [C] are given.
+    /// </summary>
+    void GroupNormBackward(Tensor x, int groups, Tensor gradOut, Tensor? weight, double eps, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias);
 }
 
 /// <summary>Geometry of a 2-d (transposed) convolution. Pads may be asymmetric, as ONNX allows.</summary>

@@ -70,4 +70,54 @@ public sealed unsafe partial class CpuBackend
         if (IsF64("GroupNorm", x)) NormKernels.GroupNorm<double>(x, groups, weight, bias, eps, dst);
         else NormKernels.GroupNorm<float>(x, groups, weight, bias, eps, dst);
     }
+
+    /// <inheritdoc/>
+    public void Conv2dBackwardWeight(Tensor x, Tensor gradOut, Conv2dParams p, Tensor gradWeight)
+    {
+        if (IsF64("Conv2dBackwardWeight", x)) ConvBackward.Weight<double>(x, gradOut, p, gradWeight);
+        else ConvBackward.Weight<float>(x, gradOut, p, gradWeight);
+    }
+
+    /// <inheritdoc/>
+    public void MaxPool2dBackward(Tensor gradOut, Tensor indices, Tensor gradInput)
+    {
+        if (IsF64("MaxPool2dBackward", gradOut)) PoolBackward.Max<double>(gradOut, indices, gradInput);
+        else PoolBackward.Max<float>(gradOut, indices, gradInput);
+    }
+
+    /// <inheritdoc/>
+    public void AvgPool2dBackward(Tensor gradOut, Pool2dParams p, Tensor gradInput)
+    {
+        if (IsF64("AvgPool2dBackward", gradOut)) PoolBackward.Avg<double>(gradOut, p, gradInput);
+        else PoolBackward.Avg<float>(gradOut, p, gradInput);
+    }
+
+    /// <inheritdoc/>
+    public void AdaptiveAvgPool2dBackward(Tensor gradOut, Tensor gradInput)
+    {
+        if (IsF64("AdaptiveAvgPool2dBackward", gradOut)) PoolBackward.Adaptive<double>(gradOut, gradInput);
+        else PoolBackward.Adaptive<float>(gradOut, gradInput);
+    }
+
+    /// <inheritdoc/>
+    public void BatchNormBackward(Tensor x, Tensor gradOut, Tensor? weight, Tensor? runningMean, Tensor? runningVar, bool training, double eps,
+        Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias)
+    {
+        if (IsF64("BatchNormBackward", x)) NormBackward.BatchNorm<double>(x, gradOut, weight, runningMean, runningVar, training, eps, gradInput, gradWeight, gradBias);
+        else NormBackward.BatchNorm<float>(x, gradOut, weight, runningMean, runningVar, training, eps, gradInput, gradWeight, gradBias);
+    }
+
+    /// <inheritdoc/>
+    public void LayerNormBackward(Tensor x, Tensor gradOut, Tensor? weight, double eps, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias)
+    {
+        if (IsF64("LayerNormBackward", x)) NormBackward.LayerNorm<double>(x, gradOut, weight, eps, gradInput, gradWeight, gradBias);
+        else NormBackward.LayerNorm<float>(x, gradOut, weight, eps, gradInput, gradWeight, gradBias);
+    }
+
+    /// <inheritdoc/>
+    public void GroupNormBackward(Tensor x, int groups, Tensor gradOut, Tensor? weight, double eps, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias)
+    {
+        if (IsF64("GroupNormBackward", x)) NormBackward.GroupNorm<double>(x, groups, gradOut, weight, eps, gradInput, gradWeight, gradBias);
+        else NormBackward.GroupNorm<float>(x, groups, gradOut, weight, eps, gradInput, gradWeight, gradBias);
+    }
 }

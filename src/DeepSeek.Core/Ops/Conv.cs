@@ -72,6 +72,9 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(weight);
         weight.CheckAlive(op);
         if (Rank is not (3 or 4)) throw new ShapeMismatchException($"{op}: input must be 4-d [N, C, H, W] or 3-d [C, H, W], got shape {Shape}.");
+        bias?.CheckAlive(op);
+        if (DeepSeek.Autocast.Lowers(this, weight, bias, out var low))
+            return Lowered(this, weight, bias, low, (x, w, b) => x.ConvEntry(op, w!, b, p, transposed, outPadH, outPadW, shownWeight));
         var shown = shownWeight ?? weight.Shape;
         if (Rank == 4) return ConvCore(op, weight, bias, p, transposed, outPadH, outPadW, shown);
         using var x4 = Unsqueeze(0);
@@ -82,6 +85,12 @@ public sealed partial class Tensor
     // Checks, output shape, F16/BF16 upcast, one kernel call. `shownWeight` is the caller's weight shape for messages.
     private Tensor ConvCore(string op, Tensor weight, Tensor? bias, Conv2dParams p, bool transposed, int outPadH, int outPadW, Shape shownWeight)
     {
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            Tensor r;
+            using (NoGrad()) r = ConvCore(op, weight, bias, p, transposed, outPadH, outPadW, shownWeight);
+            return r.WithGradFn(new Autograd.ConvolutionBackward(op, this, weight, bias, p, transposed));
+        }
         weight.CheckAlive(op);
         bias?.CheckAlive(op);
         OpChecks.SameDevice(op, this, weight);
@@ -138,5 +147,40 @@ public sealed partial class Tensor
         if (transposed) Backend.ConvTranspose2d(x32, w32, b32, p, d32);
         else Backend.Conv2d(x32, w32, b32, p, d32);
         return d32.To(DType);
+    }
+
+    /// <summary>
+    /// Input gradient of a (transposed) convolution, shaped <paramref name="xShape"/>: ConvTranspose2d of
+    /// <paramref name="gradOut"/> for a convolution, Conv2d of it for a transposed one (same weight and geometry).
+    /// </summary>
+    internal static Tensor ConvInputGrad(Tensor gradOut, Tensor weight, Conv2dParams p, Shape xShape, bool transposed)
+    {
+        var dtype = weight.DType;
+        var compute = dtype == DType.F64 ? DType.F64 : DType.F32;
+        using var g = gradOut.DType != compute ? gradOut.To(compute) : null;
+        using var w = weight.DType != compute ? weight.To(compute) : null;
+        var gx = gradOut.Numel > 0 ? Empty(xShape, compute, weight.Device) : Zeros(xShape, compute, weight.Device);
+        if (gx.Numel > 0 && gradOut.Numel > 0)
+        {
+            if (transposed) weight.Backend.Conv2d(g ?? gradOut, w ?? weight, null, p, gx);
+            else weight.Backend.ConvTranspose2d(g ?? gradOut, w ?? weight, null, p, gx);
+        }
+        if (compute == dtype) return gx;
+        using (gx) return gx.To(dtype);
+    }
+
+    /// <summary>
+    /// Weight gradient of a convolution, shaped <paramref name="wShape"/> [Cout, Cin/groups, kh, kw]: Σ gradOut ⊗ receptive
+    /// fields of <paramref name="input"/>. A transposed convolution passes its output gradient as input and its input as gradOut.
+    /// </summary>
+    internal static Tensor ConvWeightGrad(Tensor input, Tensor gradOut, Conv2dParams p, Shape wShape, DType dtype)
+    {
+        var compute = dtype == DType.F64 ? DType.F64 : DType.F32;
+        using var x = input.DType != compute ? input.To(compute) : null;
+        using var g = gradOut.DType != compute ? gradOut.To(compute) : null;
+        var gw = Empty(wShape, compute, input.Device);
+        input.Backend.Conv2dBackwardWeight(x ?? input, g ?? gradOut, p, gw);
+        if (compute == dtype) return gw;
+        using (gw) return gw.To(dtype);
     }
 }

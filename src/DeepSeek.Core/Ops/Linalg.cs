@@ -65,6 +65,8 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         OpChecks.Alive(op, input, weight);
+        bias?.CheckAlive(op);
+        if (DeepSeek.Autocast.Lowers(input, weight, bias, out var low)) return Lowered(input, weight, bias, low, (x, w, b) => Linear(x, w!, b));
         OpChecks.SameDevice(op, input, weight);
         OpChecks.SameDType(op, input, weight);
         CheckMatMulDType(op, input);
@@ -81,6 +83,12 @@ public sealed partial class Tensor
             OpChecks.SameDType(op, input, bias);
             if (bias.Rank != 1 || bias._shape[0] != outF)
                 throw new ShapeMismatchException($"{op}: bias must have shape [{outF}] (one value per output feature of weight {weight.Shape}), got {bias.Shape}.");
+        }
+        if (Autograd.GradMode.ShouldRecord([input, weight, bias]))
+        {
+            Tensor r;
+            using (NoGrad()) r = Linear(input, weight, bias);
+            return r.WithGradFn(new Autograd.LinearBackward(input, weight, bias));
         }
         var outShape = (int[])input._shape.Clone();
         outShape[^1] = outF;
@@ -112,6 +120,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         OpChecks.Alive(op, a, b);
+        if (DeepSeek.Autocast.Lowers(a, b, null, out var low)) return Lowered(a, b, null, low, (x, y, _) => MatMulOp(op, x, y!));
         OpChecks.SameDevice(op, a, b);
         OpChecks.SameDType(op, a, b);
         CheckMatMulDType(op, a);
@@ -122,6 +131,13 @@ public sealed partial class Tensor
         if (k != kb)
             throw new ShapeMismatchException(
                 $"{op}: inner dimensions differ: {a.Shape} · {b.Shape} (the last dim of the first, {k}, must equal the {(bVec ? "length" : "second-to-last dim")} of the second, {kb}).");
+
+        if (Autograd.GradMode.ShouldRecord(a, b))
+        {
+            Tensor r;
+            using (NoGrad()) r = MatMulOp(op, a, b);
+            return r.WithGradFn(new Autograd.MatMulBackward(op, a, b));
+        }
 
         using var a2 = aVec ? a.Unsqueeze(0) : a.View(a._shape, a._strides, a.Offset);
         using var b2 = bVec ? b.Unsqueeze(1) : b.View(b._shape, b._strides, b.Offset);

@@ -14,6 +14,8 @@ public sealed partial class Tensor
         const string op = "BatchNorm";
         CheckAlive(op);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this))
+            return WidenedNorm(weight, bias, (x, w, b) => x.BatchNorm(runningMean, runningVar, w, b, training, momentum, eps));
         if (Rank < 2) throw new ShapeMismatchException($"{op}: input must be at least 2-d [N, C, ...], got shape {Shape}.");
         int n = Size(0), c = Size(1);
         int l = (int)(Numel / Math.Max(1L, (long)n * c));
@@ -26,6 +28,14 @@ public sealed partial class Tensor
         CheckChannelVector(op, bias, c, "bias", sameDType: true);
         if (training && (long)n * l <= 1)
             throw new ShapeMismatchException($"{op}: training needs more than 1 value per channel, got input {Shape}.");
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            using (NoGrad())
+            {
+                var r = BatchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+                return r.WithGradFn(new Autograd.BatchNormBackward(this, weight, bias, runningMean, runningVar, training, eps));
+            }
+        }
         var dst = Empty(Shape, DType, Device);
         if (dst.Numel == 0) return dst;
         var compute = DType == DType.F64 ? DType.F64 : DType.F32;
@@ -63,6 +73,7 @@ public sealed partial class Tensor
         CheckAlive(op);
         ArgumentNullException.ThrowIfNull(normalizedShape);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this)) return WidenedNorm(weight, bias, (x, w, b) => x.LayerNorm(normalizedShape, w, b, eps));
         int r = normalizedShape.Length;
         if (r == 0 || r > Rank || !ShapeArray.AsSpan(Rank - r).SequenceEqual(normalizedShape))
             throw new ShapeMismatchException($"{op}: normalizedShape {Shape.Format(normalizedShape)} must be a non-empty suffix of the input shape {Shape}.");
@@ -75,6 +86,12 @@ public sealed partial class Tensor
             OpChecks.SameDType(op, this, t);
             if (!t.ShapeArray.AsSpan().SequenceEqual(normalizedShape))
                 throw new ShapeMismatchException($"{op}: {name} must have shape {Shape.Format(normalizedShape)} (normalizedShape), got {t.Shape}.");
+        }
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            Tensor res;
+            using (NoGrad()) res = LayerNorm(normalizedShape, weight, bias, eps);
+            return res.WithGradFn(new Autograd.LayerNormBackward(this, weight, bias, normalizedShape, eps));
         }
         long kl = 1;
         foreach (var d in normalizedShape) kl *= d;
@@ -104,6 +121,7 @@ public sealed partial class Tensor
         const string op = "GroupNorm";
         CheckAlive(op);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this)) return WidenedNorm(weight, bias, (x, w, b) => x.GroupNorm(numGroups, w, b, eps));
         if (Rank < 2) throw new ShapeMismatchException($"{op}: input must be at least 2-d [N, C, ...], got shape {Shape}.");
         int n = Size(0), c = Size(1);
         if (numGroups < 1 || c % numGroups != 0)
@@ -111,6 +129,12 @@ public sealed partial class Tensor
         if (eps < 0 || double.IsNaN(eps)) throw new ArgumentException($"{op}: eps must be non-negative, got {eps}.", nameof(eps));
         CheckChannelVector(op, weight, c, "weight", sameDType: true);
         CheckChannelVector(op, bias, c, "bias", sameDType: true);
+        if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
+        {
+            Tensor r;
+            using (NoGrad()) r = GroupNorm(numGroups, weight, bias, eps);
+            return r.WithGradFn(new Autograd.GroupNormBackward(this, numGroups, weight, bias, eps));
+        }
         int l = (int)(Numel / Math.Max(1L, (long)n * c));
         var dst = Empty(Shape, DType, Device);
         if (dst.Numel == 0) return dst;

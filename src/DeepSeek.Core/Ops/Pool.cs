@@ -71,6 +71,12 @@ public sealed partial class Tensor
         }
         if (Size(2) == 0 || Size(3) == 0)
             throw new ShapeMismatchException($"AdaptiveAvgPool2d: input {Shape} has an empty spatial dimension.");
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            Tensor r;
+            using (NoGrad()) r = AdaptiveAvgPool2d(outputH, outputW);
+            return r.WithGradFn(new Autograd.AdaptiveAvgPool2dBackward(this));
+        }
         var outShape = new Shape(Size(0), Size(1), outputH, outputW);
         if (DType is DType.F32 or DType.F64)
         {
@@ -133,6 +139,15 @@ public sealed partial class Tensor
         int oh = PoolOutSize(op, Size(2), k.H, s.H, pad.H, dil.H, ceil);
         int ow = PoolOutSize(op, Size(3), k.W, s.W, pad.W, dil.W, ceil);
         var p = new Pool2dParams(k.H, k.W, s.H, s.W, pad.H, pad.W, pad.H, pad.W, dil.H, dil.W, countIncludePad);
+        if (Autograd.GradMode.ShouldRecord(this))
+        {
+            (Tensor Output, Tensor? Indices) r;
+            using (NoGrad()) r = PoolEntry(op, k, stride, pad, dil, ceil, countIncludePad, kind == PoolKind.Avg ? kind : PoolKind.MaxWithIndices);
+            if (kind == PoolKind.Avg) return (r.Output.WithGradFn(new Autograd.AvgPool2dBackward(op, this, p)), null);
+            var node = new Autograd.MaxPool2dBackward(op, this, r.Indices!);
+            if (kind == PoolKind.Max) r.Indices!.Dispose(); // the node keeps its own view
+            return (r.Output.WithGradFn(node), kind == PoolKind.Max ? null : r.Indices);
+        }
         var outShape = new Shape(Size(0), Size(1), oh, ow);
         var indices = kind == PoolKind.MaxWithIndices ? Empty(outShape, DType.I64, Device) : null;
         try
@@ -154,4 +169,28 @@ public sealed partial class Tensor
             throw;
         }
     }
+
+    // ---- gradients (called by the autograd nodes; they compute in F32/F64 and return the input's dtype) ----
+
+    private static Tensor PoolGrad(Tensor gradOut, Shape xShape, DType dtype, Action<Tensor, Tensor> kernel)
+    {
+        var compute = dtype == DType.F64 ? DType.F64 : DType.F32;
+        using var g = gradOut.DType != compute ? gradOut.To(compute) : null;
+        var gx = Empty(xShape, compute, gradOut.Device);
+        if (gx.Numel > 0) kernel(g ?? gradOut, gx);
+        if (compute == dtype) return gx;
+        using (gx) return gx.To(dtype);
+    }
+
+    /// <summary>Max-pooling input gradient: scatters <paramref name="gradOut"/> to the argmax positions in <paramref name="indices"/>.</summary>
+    internal static Tensor MaxPool2dGrad(Tensor gradOut, Tensor indices, Shape xShape, DType dtype) =>
+        PoolGrad(gradOut, xShape, dtype, (g, gx) => g.Backend.MaxPool2dBackward(g, indices, gx));
+
+    /// <summary>Average-pooling input gradient for the window geometry <paramref name="p"/>.</summary>
+    internal static Tensor AvgPool2dGrad(Tensor gradOut, Pool2dParams p, Shape xShape, DType dtype) =>
+        PoolGrad(gradOut, xShape, dtype, (g, gx) => g.Backend.AvgPool2dBackward(g, p, gx));
+
+    /// <summary>Adaptive-average-pooling input gradient.</summary>
+    internal static Tensor AdaptiveAvgPool2dGrad(Tensor gradOut, Shape xShape, DType dtype) =>
+        PoolGrad(gradOut, xShape, dtype, (g, gx) => g.Backend.AdaptiveAvgPool2dBackward(g, gx));
 }

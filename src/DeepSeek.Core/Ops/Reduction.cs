@@ -64,6 +64,8 @@ public sealed partial class Tensor
     private Tensor ReduceCore(string op, ReduceOp rop, int[]? dims, bool keepDim)
     {
         CheckAlive(op);
+        if (rop is ReduceOp.Sum or ReduceOp.Mean or ReduceOp.LogSumExp && DeepSeek.Autocast.Widens(this))
+            return Widened(x => x.ReduceCore(op, rop, dims, keepDim));
         var axes = ReductionAxes(op, dims);
         if (rop is ReduceOp.Mean or ReduceOp.LogSumExp) OpChecks.Floating(op, this);
         if (rop is ReduceOp.Max or ReduceOp.Min) CheckNotEmpty(op, axes);

@@ -15,6 +15,7 @@ public sealed partial class Tensor
     {
         CheckAlive(op);
         OpChecks.Floating(op, this);
+        if (DeepSeek.Autocast.Widens(this)) return Widened(x => x.SoftmaxCore(op, dim, log));
         int axis = Shape.NormalizeAxis(dim, Rank, op);
         if (Autograd.GradMode.ShouldRecord(this))
         {

@@ -15,6 +15,7 @@ public sealed partial class Tensor
     private Tensor VarianceCore(string op, int[]? dims, int correction, bool keepDim, bool std)
     {
         CheckAlive(op);
+        if (DeepSeek.Autocast.Widens(this)) return Widened(x => x.VarianceCore(op, dims, correction, keepDim, std));
         OpChecks.Floating(op, this);
         if (correction < 0) throw new ArgumentException($"{op}: correction must be ≥ 0, got {correction}.");
         var axes = ReductionAxes(op, dims);

@@ -31,3 +31,24 @@ internal static unsafe class NNGemm
         }
     }
 }
+
+internal static unsafe class NNGemmNT
+{
+    /// <summary>C[m×n] += A[m×k]·B[n×k]ᵀ (both operands row-major, k contiguous); T is float or double.</summary>
+    public static void RunAccumulate<T>(int m, int n, int k, T* a, long lda, T* b, long ldb, T* c, long ldc) where T : unmanaged
+    {
+        if (m == 0 || n == 0 || k == 0) return;
+        if (typeof(T) == typeof(float))
+        {
+            Sgemm.Run(false, true, m, n, k, 1f, (float*)a, lda, (float*)b, ldb, 1f, (float*)c, ldc);
+            return;
+        }
+        if (typeof(T) != typeof(double)) throw new NotSupportedException($"NNGemmNT: {typeof(T).Name}");
+        double* A = (double*)a, B = (double*)b, C = (double*)c;
+        for (int i = 0; i < m; i++)
+        {
+            var ai = new ReadOnlySpan<double>(A + i * lda, k);
+            for (int j = 0; j < n; j++) C[i * ldc + j] += TensorPrimitives.Dot(ai, new ReadOnlySpan<double>(B + j * ldb, k));
+        }
+    }
+}

@@ -15,7 +15,7 @@ internal static unsafe class AvgPool
         else Reference<T>(x, p, dst);
     }
 
-    private static int Divisor(in Pool2dParams p, int y, int xo, int h, int w, out int y0, out int y1, out int x0, out int x1)
+    internal static int Divisor(in Pool2dParams p, int y, int xo, int h, int w, out int y0, out int y1, out int x0, out int x1)
     {
         int hs = y * p.StrideH - p.PadTop, ws = xo * p.StrideW - p.PadLeft;
         int he = Math.Min(hs + p.KernelH, h + p.PadBottom), we = Math.Min(ws + p.KernelW, w + p.PadRight);
