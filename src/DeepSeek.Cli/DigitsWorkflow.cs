@@ -11,7 +11,7 @@ namespace DeepSeek.Cli;
 
 /// <summary>Settings of a digits training run (the quickstart and `deepseek train`).</summary>
 internal sealed record DigitsSettings(
-    string DataPath, string OutputPath, int Epochs = 12, int BatchSize = 32, double LearningRate = 3e-3,
+    string DataPath, string OutputPath, int Epochs = 10, int BatchSize = 32, double LearningRate = 1e-2,
     double WeightDecay = 1e-4, double TestFraction = 0.2, ulong Seed = 42, int Workers = 1);
 
 /// <summary>

@@ -10,9 +10,9 @@ internal static class TrainCommand
     {
         var data = new Option<string?>("--data") { Description = "CSV with header label,p0..p63 (default: the bundled data/digits.csv)" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the weights (safetensors)", DefaultValueFactory = _ => "model.safetensors" };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 12 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch-size") { Description = "Examples per batch", DefaultValueFactory = _ => 32 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (one-cycle schedule, AdamW)", DefaultValueFactory = _ => 3e-3 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (one-cycle schedule, AdamW)", DefaultValueFactory = _ => 1e-2 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for the split, initialisation and shuffling", DefaultValueFactory = _ => 42UL };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for kernels (default: all cores or DEEPSEEK_NUM_THREADS)" };
         var cmd = new Command("train", "Train a CNN on 8x8 digits, save safetensors, reload and report test accuracy")

@@ -22,14 +22,14 @@ public sealed class CliTests
         {
             var path = Path.Combine(dir.FullName, "model.safetensors");
             var w = new StringWriter();
-            Assert.Equal(0, QuickstartCommand.Run(w, path, epochs: 4));
+            Assert.Equal(0, QuickstartCommand.Run(w, path, epochs: 5));
             var text = w.ToString();
             Assert.True(File.Exists(path));
             var last = text.TrimEnd().Split('\n')[^1];
             Assert.StartsWith("test_accuracy=", last);
             double acc = double.Parse(last["test_accuracy=".Length..], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(acc > 0.85, $"test accuracy {acc} after 4 epochs");
-            Assert.Contains("epoch  4/4", text);
+            Assert.True(acc >= 0.95, $"test accuracy {acc} after 5 epochs (issue #3 asks ≥ 95% on a short run)");
+            Assert.Contains("epoch  5/5", text);
         }
         finally
         {

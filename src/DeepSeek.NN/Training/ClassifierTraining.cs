@@ -3,6 +3,50 @@ using DeepSeek.NN.Optim;
 
 namespace DeepSeek.NN.Training;
 
+/// <summary>A loss that became NaN or infinite; the message names the parameters that hold non-finite values.</summary>
+public sealed class NonFiniteLossException : DeepSeekException
+{
+    /// <summary>Creates the exception.</summary>
+    public NonFiniteLossException(string message) : base(message) { }
+    /// <summary>Creates the exception.</summary>
+    public NonFiniteLossException() { }
+    /// <summary>Creates the exception with an inner cause.</summary>
+    public NonFiniteLossException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>Finds parameters and gradients holding NaN or infinity.</summary>
+public static class NonFinite
+{
+    /// <summary>Dotted names of parameters whose values (or, with <paramref name="gradients"/>, gradients) contain NaN/±∞.</summary>
+    public static IReadOnlyList<string> Parameters(Module model, bool gradients = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var bad = new List<string>();
+        using var noGrad = Tensor.NoGrad();
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            var t = gradients ? p.Grad : p.Data;
+            if (t is null) continue;
+            using var scope = Tensor.NewScope();
+            // x − x is 0 for finite x and NaN for NaN/±∞, so the sum is finite exactly when every element is
+            if (!double.IsFinite((t - t).Sum().ItemAsDouble())) bad.Add(name);
+        }
+        return bad;
+    }
+
+    /// <summary>A sentence naming the parameters with non-finite values or gradients (or saying there are none).</summary>
+    public static string Describe(Module model)
+    {
+        var values = Parameters(model);
+        var grads = Parameters(model, gradients: true);
+        if (values.Count == 0 && grads.Count == 0) return "Every parameter and gradient is finite, so the non-finite value comes from the inputs or the loss itself.";
+        var parts = new List<string>();
+        if (values.Count > 0) parts.Add($"non-finite values in {string.Join(", ", values)}");
+        if (grads.Count > 0) parts.Add($"non-finite gradients in {string.Join(", ", grads)}");
+        return "Found " + string.Join("; ", parts) + ".";
+    }
+}
+
 /// <summary>Loss and accuracy over one pass of a data set.</summary>
 /// <param name="Loss">Mean cross-entropy per example.</param>
 /// <param name="Accuracy">Share of examples whose arg-max class equals the label.</param>
@@ -42,11 +86,15 @@ public static class ClassifierTraining
             optimizer.ZeroGrad();
             var logits = model.Forward(batch.Inputs);
             var loss = F.CrossEntropy(logits, batch.Targets, labelSmoothing: labelSmoothing);
+            double lossValue = loss.ItemAsDouble();
+            if (!double.IsFinite(lossValue))
+                throw new NonFiniteLossException(
+                    $"Training: the loss is {lossValue} at epoch {epoch}, batch {batchIndex + 1}. {NonFinite.Describe(model)} Lower the learning rate, clip gradients, or check the inputs of this batch.");
             loss.Backward();
             optimizer.Step();
             scheduler?.Step();
             int n = batch.Size;
-            lossSum += loss.ItemAsDouble() * n;
+            lossSum += lossValue * n;
             correct += CountCorrect(logits, batch.Targets);
             seen += n;
             batchIndex++;
