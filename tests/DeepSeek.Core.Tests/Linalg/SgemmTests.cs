@@ -102,6 +102,18 @@ public unsafe class SgemmTests
     }
 
     [Fact]
+    public void FewRowsPathMatchesOracle()
+    {
+        // M in 1..8 with AVX-512 takes SgemmSmallM (M = 1 only without transB) (no packing); ragged N and K tails included
+        foreach (int m in new[] { 1, 2, 3, 4, 5, 8 })
+            foreach (var (n, k) in new[] { (16, 16), (40, 37), (64, 300), (100, 33), (203, 129), (300, 20) })
+            {
+                Check("avx512", false, true, m, n, k, 1f, 0f, padA: 3, padB: 5, gemv: true, threads: 2, seed: m + n);
+                Check("avx512", false, false, m, n, k, 0.5f, 2f, padA: 1, padB: 7, padC: 2, gemv: true, threads: 2, seed: m * n);
+            }
+    }
+
+    [Fact]
     public void PublicRunMatchesReference()
     {
         const int m = 50, n = 61, k = 70;
@@ -143,7 +155,7 @@ public unsafe class SgemmTests
         {
             if (kernel == "avx512" && !Avx512F.IsSupported) continue;
             if (kernel == "avx2" && !Fma.IsSupported) continue;
-            foreach (var (m, n, k) in new[] { (37, 45, 300), (1, 40, 20), (40, 1, 20) })
+            foreach (var (m, n, k) in new[] { (37, 45, 300), (1, 40, 20), (40, 1, 20), (5, 70, 40) })
             {
                 using var a = NativeBuf.Random(m * k, 11);
                 using var b = NativeBuf.Random(k * n, 12);

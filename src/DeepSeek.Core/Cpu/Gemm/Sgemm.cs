@@ -31,7 +31,7 @@ internal static unsafe class Sgemm
         Run(SgemmConfig.ForCurrentLevel(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, threads, allowGemv: true);
     }
 
-    /// <summary>Full-control entry for tests and tuning: explicit kernel configuration and matrix-vector shortcut switch.</summary>
+    /// <summary>Full-control entry for tests and tuning: explicit kernel configuration; <paramref name="allowGemv"/> = false forces the blocked path (no matrix-vector or few-row shortcuts).</summary>
     internal static void Run(in SgemmConfig cfg, bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, GemmEpilogue epilogue, int threads, bool allowGemv)
     {
@@ -51,6 +51,11 @@ internal static unsafe class Sgemm
         }
         long macs = (long)m * n * k;
         int nt = (int)Math.Clamp(macs / MinMacsPerThread, 1, Math.Max(1, threads));
+        if (allowGemv && SgemmSmallM.Applies(g))
+        {
+            SgemmSmallM.Run(g, nt);
+            return;
+        }
         if (allowGemv && (m == 1 || n == 1))
         {
             Sgemv.Run(g, nt);
