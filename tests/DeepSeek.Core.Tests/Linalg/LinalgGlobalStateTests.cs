@@ -23,6 +23,16 @@ public class LinalgGlobalStateTests
             using var y = a.MatMul(b);
             var (expected, _) = MatMulReference.MatMul(a.ToDoubleArray(), [2, 45, 70], b.ToDoubleArray(), [70, 33]);
             TestUtil.AssertClose(expected, y.ToDoubleArray(), 1e-4, 1e-4);
+            // vector·matrix, matrix·vector and few-row shapes take the GEMV / few-row paths of each level
+            var v = Tensor.RandN(new Shape(70), g);
+            var w = Tensor.RandN(new Shape(45, 70), g);
+            var x5 = Tensor.RandN(new Shape(5, 70), g);
+            foreach (var (l, r) in new[] { (v, b), (w, v), (x5, b), (v, w.T), (x5, w.T) })
+            {
+                using var p = l.MatMul(r);
+                var (e, _) = MatMulReference.MatMul(l.ToDoubleArray(), l.Shape.ToArray(), r.ToDoubleArray(), r.Shape.ToArray());
+                TestUtil.AssertClose(e, p.ToDoubleArray(), 1e-4, 1e-4);
+            }
         }
         finally
         {

@@ -96,6 +96,9 @@ public unsafe class SgemmTests
     [Fact]
     public void MatrixVectorPathMatchesOracle()
     {
+        // (1, 1100) with k = 1031 exceeds the few-row path's cache bound, so the row-order axpy GEMV runs
+        Check("avx2", false, false, 1, 1100, 1031, 1f, 0f, padB: 3, gemv: true, threads: 2);
+        Check("avx2", true, false, 1, 1100, 1031, 0.5f, 1f, padA: 1, padB: 3, gemv: true, threads: 1);
         foreach (var (m, n) in new[] { (1, 300), (300, 1), (1, 1), (1, 17), (70, 1) })
             for (int t = 0; t < 4; t++)
                 Check("avx2", (t & 1) != 0, (t & 2) != 0, m, n, 131, 1.5f, t == 3 ? 0.5f : 0f, padA: 2, padB: 3, gemv: true, threads: 2);
