@@ -68,6 +68,29 @@ public unsafe class SgemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public void TinyBlocksExerciseEveryLoopInParallelAndSerial(string kernel)
+    {
+        // small MC/KC/NC force many jc/pc/ic iterations: the shared-B parallel driver and the serial one must agree
+        var cfg = Config(kernel).WithBlocks(2 * Config(kernel).MR, 16, 2 * Config(kernel).NR);
+        const int m = 150, n = 200, k = 50;
+        for (int t = 0; t < 4; t++)
+        {
+            bool ta = (t & 1) != 0, tb = (t & 2) != 0;
+            long lda = ta ? m : k, ldb = tb ? k : n;
+            using var a = NativeBuf.Random((ta ? k : m) * lda, 30 + t);
+            using var b = NativeBuf.Random((tb ? n : k) * ldb, 40 + t);
+            using var c1 = NativeBuf.Random(m * n, 50 + t);
+            using var c2 = c1.Copy();
+            var expected = GemmOracle.Compute(ta, tb, m, n, k, 1.5, a.P, lda, b.P, ldb, 0.5, c1.P, n);
+            Sgemm.Run(cfg, ta, tb, m, n, k, 1.5f, a.P, lda, b.P, ldb, 0.5f, c1.P, n, default, 1, false);
+            Sgemm.Run(cfg, ta, tb, m, n, k, 1.5f, a.P, lda, b.P, ldb, 0.5f, c2.P, n, default, 2, false);
+            TestUtil.AssertClose(expected, GemmOracle.Read(c1.P, m, n, n), 1e-4, 1e-3);
+            Assert.Equal(c1.ToArray(), c2.ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void AlphaBetaAndLeadingDimensions(string kernel)
     {
         Check(kernel, false, false, 33, 47, 29, 2.5f, 0f, padA: 3, padB: 5, padC: 7);

@@ -1,5 +1,6 @@
 // Single-precision GEMM dispatcher: degenerate shapes, matrix-vector shapes (Sgemv), and the blocked
-// packed GEMM (SgemmBlocked + per-ISA micro-kernels) split over threads along M or N. Row-major BLAS
+// packed GEMM (SgemmBlocked + per-ISA micro-kernels) on one thread, or over threads sharing packed B
+// (SgemmParallel, tall C) or splitting the columns (wide C). Row-major BLAS
 // semantics (C = alpha·op(A)·op(B) + beta·C) as in the reference BLAS sgemm, transposed to row-major.
 using DeepSeek.Backends.Cpu.Threading;
 
@@ -67,6 +68,11 @@ internal static unsafe class Sgemm
         if (nt <= 1)
         {
             SgemmBlocked.Run(cfg, g, 0, m, 0, n);
+            return;
+        }
+        if (splitM)
+        {
+            SgemmParallel.Run(cfg, g, nt);
             return;
         }
         var config = cfg;

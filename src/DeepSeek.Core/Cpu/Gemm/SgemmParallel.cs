@@ -1,0 +1,89 @@
+// Multithreaded blocked SGEMM in the BLIS style (Smith et al., "Anatomy of High-Performance Many-Threaded Matrix
+// Multiplication", IPDPS 2014): threads share one packed KC×NC block of B and split the MC (ic) loop. Work is claimed
+// with atomic counters (B panels to pack, row blocks to compute) and progress is tracked by completion counts, never by
+// thread arrival, so a thread the OS has not scheduled yet delays nothing: the others simply take its share.
+using DeepSeek.Backends.Cpu.Threading;
+
+namespace DeepSeek.Backends.Cpu.Gemm;
+
+internal static unsafe class SgemmParallel
+{
+    /// <summary>Computes all of <paramref name="g"/> with up to <paramref name="threads"/> threads sharing packed B.</summary>
+    public static void Run(in SgemmConfig cfg, in GemmArgs g, int threads)
+    {
+        int mrT = cfg.MR, nrT = cfg.NR;
+        int kcMax = Math.Min(cfg.KC, g.K);
+        int ncMax = Math.Min(cfg.NC, SgemmBlocked.RoundUp(g.N, nrT));
+        // row blocks small enough that dynamic claiming balances the threads (≈ 6 blocks per thread), at most MC rows
+        int mcPar = Math.Clamp(SgemmBlocked.RoundUp((g.M + threads * 6 - 1) / (threads * 6), mrT), mrT, cfg.MC);
+        int jcCount = (g.N + ncMax - 1) / ncMax, pcCount = (g.K + kcMax - 1) / kcMax;
+        int iterations = jcCount * pcCount;
+        int icBlocks = (g.M + mcPar - 1) / mcPar;
+        const int PackChunk = 4; // B panels per packing claim
+        var packClaim = new int[iterations];
+        var packDone = new int[iterations];
+        var icClaim = new int[iterations];
+        var icDone = new int[iterations];
+        var shared = PackBuffers.Rent(0, (long)ncMax * kcMax);
+        nint bShared = (nint)shared.B;
+        var args = g;
+        var config = cfg;
+        try
+        {
+            WorkerPool.Shared.Run(threads, _ =>
+            {
+                var bufs = PackBuffers.Rent((long)mcPar * kcMax, 0);
+                float* tile = stackalloc float[mrT * nrT];
+                float* pbBlock = (float*)bShared;
+                try
+                {
+                    int it = 0;
+                    for (int jc = 0; jc < args.N; jc += ncMax)
+                    {
+                        int nc = Math.Min(ncMax, args.N - jc);
+                        int panels = (nc + nrT - 1) / nrT, packChunks = (panels + PackChunk - 1) / PackChunk;
+                        for (int pc = 0; pc < args.K; pc += kcMax, it++)
+                        {
+                            int kc = Math.Min(kcMax, args.K - pc);
+                            // the previous block of B must be fully consumed before it is overwritten
+                            if (it > 0) WaitFor(ref icDone[it - 1], icBlocks);
+                            int c;
+                            while ((c = Interlocked.Increment(ref packClaim[it]) - 1) < packChunks)
+                            {
+                                int j0 = c * PackChunk * nrT, j1 = Math.Min(nc, j0 + PackChunk * nrT);
+                                SgemmPack.PackB(args.TransB, args.B, args.Ldb, pc, kc, jc + j0, j1 - j0, nrT, pbBlock + (long)j0 * kc);
+                                Interlocked.Increment(ref packDone[it]);
+                            }
+                            WaitFor(ref packDone[it], packChunks);
+                            float beta = pc == 0 ? args.Beta : 1f;
+                            bool last = pc + kc >= args.K;
+                            int blk;
+                            while ((blk = Interlocked.Increment(ref icClaim[it]) - 1) < icBlocks)
+                            {
+                                int ic = blk * mcPar, mc = Math.Min(mcPar, args.M - ic);
+                                SgemmPack.PackA(args.TransA, args.A, args.Lda, ic, mc, pc, kc, mrT, bufs.A);
+                                SgemmBlocked.Macro(config, args, bufs.A, pbBlock, tile, ic, mc, jc, nc, kc, beta, last);
+                                Interlocked.Increment(ref icDone[it]);
+                            }
+                        }
+                    }
+                }
+                finally
+                {
+                    PackBuffers.Return(bufs);
+                }
+            });
+        }
+        finally
+        {
+            PackBuffers.Return(shared);
+        }
+    }
+
+    private static void WaitFor(ref int counter, int target)
+    {
+        if (Volatile.Read(ref counter) >= target) return;
+        var sw = new SpinWait();
+        while (Volatile.Read(ref counter) < target) sw.SpinOnce(sleep1Threshold: -1);
+    }
+}
