@@ -75,13 +75,12 @@ internal static unsafe class Sgemm
             SgemmParallel.Run(cfg, g, nt);
             return;
         }
+        // wide C: each thread owns a range of NR-column panels (packing its own part of B, all of the small A)
         var config = cfg;
-        int tiles = splitM ? mTiles : nTiles, unit = splitM ? cfg.MR : cfg.NR;
         WorkerPool.Shared.Run(nt, t =>
         {
-            int s = (int)((long)tiles * t / nt) * unit, e = Math.Min((int)((long)tiles * (t + 1) / nt) * unit, splitM ? g.M : g.N);
-            if (splitM) SgemmBlocked.Run(config, g, s, e, 0, g.N);
-            else SgemmBlocked.Run(config, g, 0, g.M, s, e);
+            int s = (int)((long)nTiles * t / nt) * config.NR, e = Math.Min((int)((long)nTiles * (t + 1) / nt) * config.NR, g.N);
+            SgemmBlocked.Run(config, g, 0, g.M, s, e);
         });
     }
 

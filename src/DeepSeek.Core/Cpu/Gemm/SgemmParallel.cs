@@ -1,7 +1,7 @@
 // Multithreaded blocked SGEMM in the BLIS style (Smith et al., "Anatomy of High-Performance Many-Threaded Matrix
-// Multiplication", IPDPS 2014): threads share one packed KC×NC block of B and split the MC (ic) loop. Work is claimed
-// with atomic counters (B panels to pack, row blocks to compute) and progress is tracked by completion counts, never by
-// thread arrival, so a thread the OS has not scheduled yet delays nothing: the others simply take its share.
+// Multiplication", IPDPS 2014): threads share packed KC×NC blocks of B (double-buffered) and split the MC (ic) loop.
+// Work is claimed with atomic counters and ordered by completion flags (a row block at depth p waits only for the same
+// rows at depth p−1), never by thread arrival, so a slow or unscheduled thread delays nothing: others take its share.
 using DeepSeek.Backends.Cpu.Threading;
 
 namespace DeepSeek.Backends.Cpu.Gemm;
@@ -24,7 +24,9 @@ internal static unsafe class SgemmParallel
         var packDone = new int[iterations];
         var icClaim = new int[iterations];
         var icDone = new int[iterations];
-        var shared = PackBuffers.Rent(0, (long)ncMax * kcMax);
+        var blockDone = new int[iterations * icBlocks];
+        long bBlock = (long)ncMax * kcMax;
+        var shared = PackBuffers.Rent(0, 2 * bBlock);
         nint bShared = (nint)shared.B;
         var args = g;
         var config = cfg;
@@ -34,7 +36,6 @@ internal static unsafe class SgemmParallel
             {
                 var bufs = PackBuffers.Rent((long)mcPar * kcMax, 0);
                 float* tile = stackalloc float[mrT * nrT];
-                float* pbBlock = (float*)bShared;
                 try
                 {
                     int it = 0;
@@ -45,8 +46,9 @@ internal static unsafe class SgemmParallel
                         for (int pc = 0; pc < args.K; pc += kcMax, it++)
                         {
                             int kc = Math.Min(kcMax, args.K - pc);
-                            // the previous block of B must be fully consumed before it is overwritten
-                            if (it > 0) WaitFor(ref icDone[it - 1], icBlocks);
+                            // B is double-buffered: the block two iterations back must be fully consumed before reuse
+                            float* pbBlock = (float*)bShared + (it & 1) * bBlock;
+                            if (it > 1) WaitFor(ref icDone[it - 2], icBlocks);
                             int c;
                             while ((c = Interlocked.Increment(ref packClaim[it]) - 1) < packChunks)
                             {
@@ -62,7 +64,10 @@ internal static unsafe class SgemmParallel
                             {
                                 int ic = blk * mcPar, mc = Math.Min(mcPar, args.M - ic);
                                 SgemmPack.PackA(args.TransA, args.A, args.Lda, ic, mc, pc, kc, mrT, bufs.A);
+                                // these rows of C at the previous depth must be finished before accumulating onto them
+                                if (pc > 0) WaitFor(ref blockDone[(it - 1) * icBlocks + blk], 1);
                                 SgemmBlocked.Macro(config, args, bufs.A, pbBlock, tile, ic, mc, jc, nc, kc, beta, last);
+                                Volatile.Write(ref blockDone[it * icBlocks + blk], 1);
                                 Interlocked.Increment(ref icDone[it]);
                             }
                         }
