@@ -21,6 +21,7 @@ internal static unsafe class GemmBenchmark
         Only = args.Get("only");
         TransA = args.Flag("trans-a");
         TransB = args.Flag("trans-b");
+        Sgemm.UseSharedB = !args.Flag("no-shared-b");
         var sizes = args.Ints("sizes", 256, 512, 1024, 2048);
         var threads = args.Ints("threads", 1, 2);
         bool json = args.Flag("json");

@@ -92,3 +92,32 @@ public class LinalgGlobalStateTests
         Assert.Equal(before, pool.Statistics.BytesInUse);
     }
 }
+
+[Collection("GlobalState")]
+public unsafe class SgemmSwitchTests
+{
+    [Fact]
+    public void RowRangeSplitMatchesSharedB()
+    {
+        bool old = DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB;
+        const int m = 230, n = 70, k = 300;
+        using var a = NativeBuf.Random(m * k, 1);
+        using var b = NativeBuf.Random(k * n, 2);
+        using var c1 = new NativeBuf(m * n);
+        using var c2 = new NativeBuf(m * n);
+        try
+        {
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB = true;
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.Run(false, false, m, n, k, 1f, a.P, k, b.P, n, 0f, c1.P, n, default, 2);
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB = false;
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.Run(false, false, m, n, k, 1f, a.P, k, b.P, n, 0f, c2.P, n, default, 2);
+        }
+        finally
+        {
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB = old;
+        }
+        Assert.Equal(c1.ToArray(), c2.ToArray());
+        var expected = GemmOracle.Compute(false, false, m, n, k, 1, a.P, k, b.P, n, 0, c1.P, n);
+        TestUtil.AssertClose(expected, GemmOracle.Read(c2.P, m, n, n), 1e-4, 1e-3);
+    }
+}

@@ -15,6 +15,9 @@ internal static unsafe class Sgemm
     /// <summary>Multiply-accumulates per thread below which a GEMM is not split across threads.</summary>
     internal const long MinMacsPerThread = 1L << 18;
 
+    /// <summary>Tuning switch: false runs tall GEMMs as independent row ranges per thread (each packing all of B).</summary>
+    internal static bool UseSharedB = true;
+
     /// <summary>Computes C[M×N] = alpha·op(A)[M×K]·op(B)[K×N] + beta·C. beta = 0 ignores C's old contents (NaNs included).</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, long lda, float* b, long ldb, float beta, float* c, long ldc)
@@ -70,17 +73,19 @@ internal static unsafe class Sgemm
             SgemmBlocked.Run(cfg, g, 0, m, 0, n);
             return;
         }
-        if (splitM)
+        if (splitM && UseSharedB)
         {
             SgemmParallel.Run(cfg, g, nt);
             return;
         }
-        // wide C: each thread owns a range of NR-column panels (packing its own part of B, all of the small A)
+        // wide C (or shared B disabled): each thread owns a range of tile rows or NR-column panels and packs its own operands
         var config = cfg;
+        int tiles = splitM ? mTiles : nTiles, unit = splitM ? cfg.MR : cfg.NR;
         WorkerPool.Shared.Run(nt, t =>
         {
-            int s = (int)((long)nTiles * t / nt) * config.NR, e = Math.Min((int)((long)nTiles * (t + 1) / nt) * config.NR, g.N);
-            SgemmBlocked.Run(config, g, 0, g.M, s, e);
+            int s = (int)((long)tiles * t / nt) * unit, e = Math.Min((int)((long)tiles * (t + 1) / nt) * unit, splitM ? g.M : g.N);
+            if (splitM) SgemmBlocked.Run(config, g, s, e, 0, g.N);
+            else SgemmBlocked.Run(config, g, 0, g.M, s, e);
         });
     }
 
