@@ -12,7 +12,7 @@ namespace DeepSeek.Bench;
 /// </summary>
 internal static unsafe class GemmBenchmark
 {
-    private const int PauseMs = 30;
+    private static int PauseMs = 200;
     private static string? Only;
     private static bool TransA, TransB; // tuning aid: our operands read as transposed storage (the diff vs ORT is then meaningless)
 
@@ -22,6 +22,8 @@ internal static unsafe class GemmBenchmark
         TransA = args.Flag("trans-a");
         TransB = args.Flag("trans-b");
         Sgemm.UseSharedB = !args.Flag("no-shared-b");
+        PauseMs = args.Ints("pause-ms", 200)[0];
+        SgemmParallel.BlocksPerThread = args.Ints("blocks-per-thread", SgemmParallel.BlocksPerThread)[0];
         var sizes = args.Ints("sizes", 256, 512, 1024, 2048);
         var threads = args.Ints("threads", 1, 2);
         bool json = args.Flag("json");
@@ -113,9 +115,15 @@ internal static unsafe class GemmBenchmark
             var ortS = new List<double>();
             for (int r = 0; r < reps; r++)
             {
-                // the pause lets each side's spinning workers park before the other side runs
-                if (Only != "ort") { Thread.Sleep(PauseMs); oursS.Add(Timing.Measure(ours, inner)); }
-                if (Only != "ours") { Thread.Sleep(PauseMs); ortS.Add(Timing.Measure(ort, inner)); }
+                // the pause lets each side's spinning workers park before the other side runs (ORT's intra-op threads
+                // spin for a while after a run); the order alternates (A B, B A, …) so neither side always goes first
+                bool oursFirst = r % 2 == 0;
+                for (int side = 0; side < 2; side++)
+                {
+                    bool runOurs = (side == 0) == oursFirst;
+                    if (runOurs && Only != "ort") { Thread.Sleep(PauseMs); oursS.Add(Timing.Measure(ours, inner)); }
+                    if (!runOurs && Only != "ours") { Thread.Sleep(PauseMs); ortS.Add(Timing.Measure(ort, inner)); }
+                }
             }
             if (oursS.Count == 0) oursS.Add(double.NaN);
             if (ortS.Count == 0) ortS.Add(double.NaN);

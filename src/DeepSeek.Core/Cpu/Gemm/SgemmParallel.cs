@@ -8,14 +8,18 @@ namespace DeepSeek.Backends.Cpu.Gemm;
 
 internal static unsafe class SgemmParallel
 {
+    /// <summary>Row blocks per thread the M loop is cut into (more balance vs. less reuse of each packed B panel).</summary>
+    internal static int BlocksPerThread = 6;
+
     /// <summary>Computes all of <paramref name="g"/> with up to <paramref name="threads"/> threads sharing packed B.</summary>
     public static void Run(in SgemmConfig cfg, in GemmArgs g, int threads)
     {
         int mrT = cfg.MR, nrT = cfg.NR;
         int kcMax = Math.Min(cfg.KC, g.K);
         int ncMax = Math.Min(cfg.NC, SgemmBlocked.RoundUp(g.N, nrT));
-        // row blocks small enough that dynamic claiming balances the threads (≈ 6 blocks per thread), at most MC rows
-        int mcPar = Math.Clamp(SgemmBlocked.RoundUp((g.M + threads * 6 - 1) / (threads * 6), mrT), mrT, cfg.MC);
+        // row blocks small enough that dynamic claiming balances the threads, at most MC rows
+        int per = threads * BlocksPerThread;
+        int mcPar = Math.Clamp(SgemmBlocked.RoundUp((g.M + per - 1) / per, mrT), mrT, cfg.MC);
         int jcCount = (g.N + ncMax - 1) / ncMax, pcCount = (g.K + kcMax - 1) / kcMax;
         int iterations = jcCount * pcCount;
         int icBlocks = (g.M + mcPar - 1) / mcPar;
