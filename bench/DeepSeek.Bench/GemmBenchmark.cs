@@ -7,8 +7,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace DeepSeek.Bench;
 
 /// <summary>
-/// <c>gemm</c>: square SGEMM C = A·B, ours (Sgemm.Run) against ONNX Runtime's MatMul (MLAS) on the same data,
-/// interleaved A B A B after warm-up; medians of per-sample GFLOP/s; checks both results agree.
+/// <c>gemm</c>: SGEMM C = A·B (square sizes or --shapes MxNxK), ours (Sgemm.Run) against ONNX Runtime's MatMul (MLAS) on
+/// the same pre-bound buffers, samples interleaved in alternating order after warm-up; medians (and best) of per-sample
+/// GFLOP/s; checks both results agree (max |diff|).
 /// </summary>
 internal static unsafe class GemmBenchmark
 {
@@ -41,7 +42,7 @@ internal static unsafe class GemmBenchmark
         else if (blocks.Length != 0) throw new ArgumentException("--blocks: expected MC,KC,NC");
         if (!json)
         {
-            Console.WriteLine($"SGEMM C = A·B (row-major, square), kernel {cfg.Name} MC={cfg.MC} KC={cfg.KC} NC={cfg.NC}, ORT {OrtEnv.Instance().GetVersionString()}");
+            Console.WriteLine($"SGEMM C = A·B (row-major), kernel {cfg.Name} MC={cfg.MC} KC={cfg.KC} NC={cfg.NC}, ORT {OrtEnv.Instance().GetVersionString()}");
             Console.WriteLine($"{"n (or MxNxK)",16} {"thr",4} {"ours GF/s",10} {"ORT GF/s",10} {"ratio",7} {"max|diff|",10} {"reps",5} {"ours best",9} {"ORT best",9}");
         }
         var shapes = sizes.Select(n => (n, n, n)).ToList();
