@@ -5,7 +5,7 @@ internal static class Program
 {
     private static readonly Dictionary<string, (string Help, Func<BenchArgs, int> Run)> Verbs = new()
     {
-        ["gemm"] = ("SGEMM GFLOP/s vs ONNX Runtime MatMul  [--json] [--sizes 256,512,1024,2048] [--threads 1,2] [--kernel avx512|avx512-12|avx2|scalar] [--blocks MC,KC,NC] [--only ours|ort]", GemmBenchmark.Run),
+        ["gemm"] = ("SGEMM GFLOP/s vs ONNX Runtime MatMul  [--json] [--sizes 256,512,1024,2048 | --shapes MxNxK,...] [--threads 1,2] [--kernel avx512|avx512-12|avx2|scalar] [--blocks MC,KC,NC] [--only ours|ort] [--trans-a] [--trans-b] [--no-shared-b] [--pause-ms 200] [--blocks-per-thread 6]", GemmBenchmark.Run),
         ["pool"] = ("fork-join latency of the kernel worker pool vs Parallel.For  [--threads 2]", PoolBenchmark.Run),
     };
 

@@ -1,3 +1,5 @@
+// Linalg kernels of the CPU backend: maps strided tensor views onto BLAS-style GEMM calls (transposed views become
+// transA/transB, broadcast batches of a shared right operand fold into one tall GEMM) and dispatches F32 to Sgemm, F64 to Dgemm.
 using DeepSeek.Backends.Cpu.Gemm;
 using DeepSeek.Backends.Cpu.Threading;
 

@@ -102,7 +102,8 @@ public sealed partial class Tensor
             return y32.To(input.DType);
         }
         var y = Empty(new Shape(outShape), input.DType, input.Device);
-        y.Backend.Linear(input, weight, bias, y);
+        try { y.Backend.Linear(input, weight, bias, y); }
+        catch { y.Dispose(); throw; }
         return y;
     }
 
@@ -155,7 +156,8 @@ public sealed partial class Tensor
         using var ae = ac.Expand([.. batch, m, k]);
         using var be = bc.Expand([.. batch, k, n]);
         var dst = Empty(new Shape(full.ToArray()), ac.DType, a.Device);
-        dst.Backend.MatMul(ae, be, dst);
+        try { dst.Backend.MatMul(ae, be, dst); }
+        catch { dst.Dispose(); throw; }
         if (half)
         {
             var rounded = dst.To(a.DType);

@@ -23,6 +23,16 @@ public class LinalgGlobalStateTests
             using var y = a.MatMul(b);
             var (expected, _) = MatMulReference.MatMul(a.ToDoubleArray(), [2, 45, 70], b.ToDoubleArray(), [70, 33]);
             TestUtil.AssertClose(expected, y.ToDoubleArray(), 1e-4, 1e-4);
+            // vector·matrix, matrix·vector and few-row shapes take the GEMV / few-row paths of each level
+            var v = Tensor.RandN(new Shape(70), g);
+            var w = Tensor.RandN(new Shape(45, 70), g);
+            var x5 = Tensor.RandN(new Shape(5, 70), g);
+            foreach (var (l, r) in new[] { (v, b), (w, v), (x5, b), (v, w.T), (x5, w.T) })
+            {
+                using var p = l.MatMul(r);
+                var (e, _) = MatMulReference.MatMul(l.ToDoubleArray(), l.Shape.ToArray(), r.ToDoubleArray(), r.Shape.ToArray());
+                TestUtil.AssertClose(e, p.ToDoubleArray(), 1e-4, 1e-4);
+            }
         }
         finally
         {
@@ -81,5 +91,34 @@ public class LinalgGlobalStateTests
             _ = a.To(DType.F16).Linear(b.T.To(DType.F16));
         }
         Assert.Equal(before, pool.Statistics.BytesInUse);
+    }
+}
+
+[Collection("GlobalState")]
+public unsafe class SgemmSwitchTests
+{
+    [Fact]
+    public void RowRangeSplitMatchesSharedB()
+    {
+        bool old = DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB;
+        const int m = 230, n = 70, k = 300;
+        using var a = NativeBuf.Random(m * k, 1);
+        using var b = NativeBuf.Random(k * n, 2);
+        using var c1 = new NativeBuf(m * n);
+        using var c2 = new NativeBuf(m * n);
+        try
+        {
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB = true;
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.Run(false, false, m, n, k, 1f, a.P, k, b.P, n, 0f, c1.P, n, default, 2);
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB = false;
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.Run(false, false, m, n, k, 1f, a.P, k, b.P, n, 0f, c2.P, n, default, 2);
+        }
+        finally
+        {
+            DeepSeek.Backends.Cpu.Gemm.Sgemm.UseSharedB = old;
+        }
+        Assert.Equal(c1.ToArray(), c2.ToArray());
+        var expected = GemmOracle.Compute(false, false, m, n, k, 1, a.P, k, b.P, n, 0, c1.P, n);
+        TestUtil.AssertClose(expected, GemmOracle.Read(c2.P, m, n, n), 1e-4, 1e-3);
     }
 }

@@ -68,6 +68,29 @@ public unsafe class SgemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public void TinyBlocksExerciseEveryLoopInParallelAndSerial(string kernel)
+    {
+        // small MC/KC/NC force many jc/pc/ic iterations: the shared-B parallel driver and the serial one must agree
+        var cfg = Config(kernel).WithBlocks(2 * Config(kernel).MR, 16, 2 * Config(kernel).NR);
+        const int m = 150, n = 200, k = 50;
+        for (int t = 0; t < 4; t++)
+        {
+            bool ta = (t & 1) != 0, tb = (t & 2) != 0;
+            long lda = ta ? m : k, ldb = tb ? k : n;
+            using var a = NativeBuf.Random((ta ? k : m) * lda, 30 + t);
+            using var b = NativeBuf.Random((tb ? n : k) * ldb, 40 + t);
+            using var c1 = NativeBuf.Random(m * n, 50 + t);
+            using var c2 = c1.Copy();
+            var expected = GemmOracle.Compute(ta, tb, m, n, k, 1.5, a.P, lda, b.P, ldb, 0.5, c1.P, n);
+            Sgemm.Run(cfg, ta, tb, m, n, k, 1.5f, a.P, lda, b.P, ldb, 0.5f, c1.P, n, default, 1, false);
+            Sgemm.Run(cfg, ta, tb, m, n, k, 1.5f, a.P, lda, b.P, ldb, 0.5f, c2.P, n, default, 2, false);
+            TestUtil.AssertClose(expected, GemmOracle.Read(c1.P, m, n, n), 1e-4, 1e-3);
+            Assert.Equal(c1.ToArray(), c2.ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void AlphaBetaAndLeadingDimensions(string kernel)
     {
         Check(kernel, false, false, 33, 47, 29, 2.5f, 0f, padA: 3, padB: 5, padC: 7);
@@ -96,9 +119,24 @@ public unsafe class SgemmTests
     [Fact]
     public void MatrixVectorPathMatchesOracle()
     {
+        // (1, 1100) with k = 1031 exceeds the few-row path's cache bound, so the row-order axpy GEMV runs
+        Check("avx2", false, false, 1, 1100, 1031, 1f, 0f, padB: 3, gemv: true, threads: 2);
+        Check("avx2", true, false, 1, 1100, 1031, 0.5f, 1f, padA: 1, padB: 3, gemv: true, threads: 1);
         foreach (var (m, n) in new[] { (1, 300), (300, 1), (1, 1), (1, 17), (70, 1) })
             for (int t = 0; t < 4; t++)
                 Check("avx2", (t & 1) != 0, (t & 2) != 0, m, n, 131, 1.5f, t == 3 ? 0.5f : 0f, padA: 2, padB: 3, gemv: true, threads: 2);
+    }
+
+    [Fact]
+    public void FewRowsPathMatchesOracle()
+    {
+        // M in 1..8 with AVX-512 takes SgemmSmallM (M = 1 only without transB) (no packing); ragged N and K tails included
+        foreach (int m in new[] { 1, 2, 3, 4, 5, 8 })
+            foreach (var (n, k) in new[] { (16, 16), (40, 37), (64, 300), (100, 33), (203, 129), (300, 20) })
+            {
+                Check("avx512", false, true, m, n, k, 1f, 0f, padA: 3, padB: 5, gemv: true, threads: 2, seed: m + n);
+                Check("avx512", false, false, m, n, k, 0.5f, 2f, padA: 1, padB: 7, padC: 2, gemv: true, threads: 2, seed: m * n);
+            }
     }
 
     [Fact]
@@ -143,7 +181,7 @@ public unsafe class SgemmTests
         {
             if (kernel == "avx512" && !Avx512F.IsSupported) continue;
             if (kernel == "avx2" && !Fma.IsSupported) continue;
-            foreach (var (m, n, k) in new[] { (37, 45, 300), (1, 40, 20), (40, 1, 20) })
+            foreach (var (m, n, k) in new[] { (37, 45, 300), (1, 40, 20), (40, 1, 20), (5, 70, 40) })
             {
                 using var a = NativeBuf.Random(m * k, 11);
                 using var b = NativeBuf.Random(k * n, 12);

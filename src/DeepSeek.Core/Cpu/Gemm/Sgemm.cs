@@ -1,5 +1,6 @@
 // Single-precision GEMM dispatcher: degenerate shapes, matrix-vector shapes (Sgemv), and the blocked
-// packed GEMM (SgemmBlocked + per-ISA micro-kernels) split over threads along M or N. Row-major BLAS
+// packed GEMM (SgemmBlocked + per-ISA micro-kernels) on one thread, or over threads sharing packed B
+// (SgemmParallel, tall C) or splitting the columns (wide C). Row-major BLAS
 // semantics (C = alpha·op(A)·op(B) + beta·C) as in the reference BLAS sgemm, transposed to row-major.
 using DeepSeek.Backends.Cpu.Threading;
 
@@ -13,6 +14,9 @@ internal static unsafe class Sgemm
 {
     /// <summary>Multiply-accumulates per thread below which a GEMM is not split across threads.</summary>
     internal const long MinMacsPerThread = 1L << 18;
+
+    /// <summary>Tuning switch: false runs tall GEMMs as independent row ranges per thread (each packing all of B).</summary>
+    internal static bool UseSharedB = true;
 
     /// <summary>Computes C[M×N] = alpha·op(A)[M×K]·op(B)[K×N] + beta·C. beta = 0 ignores C's old contents (NaNs included).</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
@@ -31,7 +35,7 @@ internal static unsafe class Sgemm
         Run(SgemmConfig.ForCurrentLevel(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue, threads, allowGemv: true);
     }
 
-    /// <summary>Full-control entry for tests and tuning: explicit kernel configuration and matrix-vector shortcut switch.</summary>
+    /// <summary>Full-control entry for tests and tuning: explicit kernel configuration; <paramref name="allowGemv"/> = false forces the blocked path (no matrix-vector or few-row shortcuts).</summary>
     internal static void Run(in SgemmConfig cfg, bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, long lda, float* b, long ldb, float beta, float* c, long ldc, GemmEpilogue epilogue, int threads, bool allowGemv)
     {
@@ -51,6 +55,11 @@ internal static unsafe class Sgemm
         }
         long macs = (long)m * n * k;
         int nt = (int)Math.Clamp(macs / MinMacsPerThread, 1, Math.Max(1, threads));
+        if (allowGemv && SgemmSmallM.Applies(g))
+        {
+            SgemmSmallM.Run(g, nt);
+            return;
+        }
         if (allowGemv && (m == 1 || n == 1))
         {
             Sgemv.Run(g, nt);
@@ -64,6 +73,12 @@ internal static unsafe class Sgemm
             SgemmBlocked.Run(cfg, g, 0, m, 0, n);
             return;
         }
+        if (splitM && UseSharedB)
+        {
+            SgemmParallel.Run(cfg, g, nt);
+            return;
+        }
+        // wide C (or shared B disabled): each thread owns a range of tile rows or NR-column panels and packs its own operands
         var config = cfg;
         int tiles = splitM ? mTiles : nTiles, unit = splitM ? cfg.MR : cfg.NR;
         WorkerPool.Shared.Run(nt, t =>

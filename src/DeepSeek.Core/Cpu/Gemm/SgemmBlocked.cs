@@ -26,7 +26,6 @@ internal static unsafe class SgemmBlocked
         int mcMax = Math.Min(cfg.MC, RoundUp(m1 - m0, mrT));
         var bufs = PackBuffers.Rent((long)mcMax * kcMax, (long)ncMax * kcMax);
         float* tile = stackalloc float[mrT * nrT];
-        var kernel = cfg.Kernel;
         try
         {
             for (int jc = n0; jc < n1; jc += ncMax)
@@ -42,25 +41,7 @@ internal static unsafe class SgemmBlocked
                     {
                         int mc = Math.Min(mcMax, m1 - ic);
                         SgemmPack.PackA(g.TransA, g.A, g.Lda, ic, mc, pc, kc, mrT, bufs.A);
-                        for (int jr = 0; jr < nc; jr += nrT)
-                        {
-                            int nr = Math.Min(nrT, nc - jr);
-                            float* pb = bufs.B + (long)jr * kc;
-                            for (int ir = 0; ir < mc; ir += mrT)
-                            {
-                                int mr = Math.Min(mrT, mc - ir);
-                                float* pa = bufs.A + (long)ir * kc;
-                                float* cp = g.C + (long)(ic + ir) * g.Ldc + jc + jr;
-                                if (mr == mrT && nr == nrT)
-                                    kernel(kc, pa, pb, cp, g.Ldc, g.Alpha, beta);
-                                else
-                                {
-                                    kernel(kc, pa, pb, tile, nrT, g.Alpha, 0f);
-                                    MergeTile(tile, nrT, cp, g.Ldc, mr, nr, beta);
-                                }
-                                if (last && !g.Epilogue.IsNone) g.Epilogue.Apply(cp, g.Ldc, ic + ir, jc + jr, mr, nr);
-                            }
-                        }
+                        Macro(cfg, g, bufs.A, bufs.B, tile, ic, mc, jc, nc, kc, beta, last);
                     }
                 }
             }
@@ -68,6 +49,36 @@ internal static unsafe class SgemmBlocked
         finally
         {
             PackBuffers.Return(bufs);
+        }
+    }
+
+    /// <summary>
+    /// The jr/ir loops over one packed A block (rows ic..ic+mc) and one packed B block (columns jc..jc+nc), depth kc:
+    /// full tiles go straight to C, ragged ones through <paramref name="tile"/> (MR×NR scratch); the epilogue runs on the last block.
+    /// </summary>
+    internal static void Macro(in SgemmConfig cfg, in GemmArgs g, float* packedA, float* packedB, float* tile,
+        int ic, int mc, int jc, int nc, int kc, float beta, bool last)
+    {
+        int mrT = cfg.MR, nrT = cfg.NR;
+        var kernel = cfg.Kernel;
+        for (int jr = 0; jr < nc; jr += nrT)
+        {
+            int nr = Math.Min(nrT, nc - jr);
+            float* pb = packedB + (long)jr * kc;
+            for (int ir = 0; ir < mc; ir += mrT)
+            {
+                int mr = Math.Min(mrT, mc - ir);
+                float* pa = packedA + (long)ir * kc;
+                float* cp = g.C + (long)(ic + ir) * g.Ldc + jc + jr;
+                if (mr == mrT && nr == nrT)
+                    kernel(kc, pa, pb, cp, g.Ldc, g.Alpha, beta);
+                else
+                {
+                    kernel(kc, pa, pb, tile, nrT, g.Alpha, 0f);
+                    MergeTile(tile, nrT, cp, g.Ldc, mr, nr, beta);
+                }
+                if (last && !g.Epilogue.IsNone) g.Epilogue.Apply(cp, g.Ldc, ic + ir, jc + jr, mr, nr);
+            }
         }
     }
 

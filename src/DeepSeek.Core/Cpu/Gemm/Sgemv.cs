@@ -2,7 +2,9 @@
 // output is one contiguous dot product (TensorPrimitives.Dot) or one axpy sweep over contiguous rows
 // (TensorPrimitives.MultiplyAdd), whichever walks memory with unit stride for the given transposes.
 using System.Buffers;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
+using DeepSeek.Backends.Cpu.Threading;
 
 namespace DeepSeek.Backends.Cpu.Gemm;
 
@@ -45,9 +47,9 @@ internal static unsafe class Sgemv
                     int len = (int)(e - s);
                     var acc = ArrayPool<float>.Shared.Rent(len);
                     Array.Clear(acc, 0, len);
-                    var accs = acc.AsSpan(0, len);
-                    for (int p = 0; p < k; p++)
-                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(args.A + p * args.Lda + s, len), xa[p], accs, accs);
+                    fixed (float* coef = xa)
+                    fixed (float* accp = acc)
+                        AxpyRows(args.A + s, args.Lda, coef, k, accp, len);
                     for (int i = 0; i < len; i++) Store(args, args.C + (s + i) * args.Ldc, acc[i], (int)(s + i), 0);
                     ArrayPool<float>.Shared.Return(acc);
                 });
@@ -88,9 +90,9 @@ internal static unsafe class Sgemv
                     int len = (int)(e - s);
                     var acc = ArrayPool<float>.Shared.Rent(len);
                     Array.Clear(acc, 0, len);
-                    var accs = acc.AsSpan(0, len);
-                    for (int p = 0; p < k; p++)
-                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(args.B + p * args.Ldb + s, len), ya[p], accs, accs);
+                    fixed (float* coef = ya)
+                    fixed (float* accp = acc)
+                        AxpyRows(args.B + s, args.Ldb, coef, k, accp, len);
                     for (int j = 0; j < len; j++) Store(args, args.C + s + j, acc[j], 0, (int)(s + j));
                     ArrayPool<float>.Shared.Return(acc);
                 });
@@ -102,6 +104,36 @@ internal static unsafe class Sgemv
         }
     }
 
+
+    /// <summary>acc[0..len) += Σ_p coef[p] · rows[p·ld + 0..len): four rows per sweep so acc is loaded and stored k/4 times.</summary>
+    internal static void AxpyRows(float* rows, long ld, float* coef, int k, float* acc, int len)
+    {
+        int p = 0;
+        if (SimdInfo.UseAvx512)
+        {
+            for (; p + 4 <= k; p += 4)
+            {
+                float* r0 = rows + p * ld, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld;
+                var c0 = Vector512.Create(coef[p]); var c1 = Vector512.Create(coef[p + 1]);
+                var c2 = Vector512.Create(coef[p + 2]); var c3 = Vector512.Create(coef[p + 3]);
+                int j = 0;
+                for (; j + 16 <= len; j += 16)
+                {
+                    var v = Vector512.Load(acc + j);
+                    v = Vector512.FusedMultiplyAdd(c0, Vector512.Load(r0 + j), v);
+                    v = Vector512.FusedMultiplyAdd(c1, Vector512.Load(r1 + j), v);
+                    v = Vector512.FusedMultiplyAdd(c2, Vector512.Load(r2 + j), v);
+                    v = Vector512.FusedMultiplyAdd(c3, Vector512.Load(r3 + j), v);
+                    v.Store(acc + j);
+                }
+                for (; j < len; j++)
+                    acc[j] = MathF.FusedMultiplyAdd(coef[p + 3], r3[j], MathF.FusedMultiplyAdd(coef[p + 2], r2[j],
+                        MathF.FusedMultiplyAdd(coef[p + 1], r1[j], MathF.FusedMultiplyAdd(coef[p], r0[j], acc[j]))));
+            }
+        }
+        for (; p < k; p++)
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(rows + p * ld, len), coef[p], new ReadOnlySpan<float>(acc, len), new Span<float>(acc, len));
+    }
 
     private static void Store(in GemmArgs g, float* c, float dot, int row, int col)
     {
@@ -116,7 +148,6 @@ internal static unsafe class Sgemv
         long work = (long)count * Math.Max(1, k);
         int chunks = (int)Math.Clamp(work / (1 << 16), 1, Math.Min(threads, count));
         if (chunks <= 1) { body(0, count); return; }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
-            body((long)count * c / chunks, (long)count * (c + 1) / chunks));
+        WorkerPool.Shared.Run(chunks, c => body((long)count * c / chunks, (long)count * (c + 1) / chunks));
     }
 }
