@@ -77,6 +77,7 @@ public sealed partial class Tensor : IDisposable
     {
         get
         {
+            foreach (var d in _shape) if (d == 0) return true; // no elements: any layout is dense
             long expected = 1;
             for (int i = Rank - 1; i >= 0; i--)
             {

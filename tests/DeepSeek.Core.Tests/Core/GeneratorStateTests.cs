@@ -18,3 +18,16 @@ public sealed class GeneratorStateTests
         Assert.Throws<ArgumentException>(() => g.SetState(default));
     }
 }
+
+public sealed class EmptyTensorTests
+{
+    [Fact]
+    public void ZeroSizedTensorsAreContiguousAndRoundTrip()
+    {
+        using var t = Tensor.RandN(new Shape(4, 0), new Generator(1));
+        Assert.True(t.IsContiguous);
+        Assert.Empty(t.ToDoubleArray());
+        using var z = Tensor.Zeros(new Shape(0, 3));
+        Assert.Empty(z.ToArray<float>());
+    }
+}
