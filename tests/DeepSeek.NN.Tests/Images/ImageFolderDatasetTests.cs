@@ -100,6 +100,21 @@ public class ImageFolderDatasetTests
     }
 
     [Fact]
+    public void BackgroundWorkers_DecodeTheSameBatches()
+    {
+        using var dir = MakeTree();
+        var ds = new ImageFolderDataset(dir.Path, new Resize(3, 3));
+        float[] Run(int workers)
+        {
+            var all = new List<float>();
+            foreach (var batch in DataLoader.Create(ds, 2, new DataLoaderOptions { Shuffle = true, Seed = 5, NumWorkers = workers }))
+                all.AddRange(batch.Inputs.ToArray<float>());
+            return all.ToArray();
+        }
+        Assert.Equal(Run(0), Run(2));
+    }
+
+    [Fact]
     public void Errors_NameTheDirectoryOrFile()
     {
         using var dir = new TempDir();
