@@ -147,7 +147,8 @@ public static class OnnxModelFile
     {
         try
         {
-            using var input = CodedInputStream.CreateWithLimits(stream, int.MaxValue, RecursionLimit);
+            // Not disposed: disposing a CodedInputStream closes the caller's stream.
+            var input = CodedInputStream.CreateWithLimits(stream, int.MaxValue, RecursionLimit);
             return parser.ParseFrom(input);
         }
         catch (InvalidProtocolBufferException e)
@@ -196,11 +197,14 @@ public static class OnnxModelFile
         }
     }
 
-    private static void CheckFitsOneMessage(ModelProto model, string target)
+    /// <summary>Inline tensor bytes above which <see cref="Save(ModelProto, string)"/> refuses (headroom left for the graph itself).</summary>
+    internal const long InlineTensorLimit = MaxProtobufBytes - (64L << 20);
+
+    internal static void CheckFitsOneMessage(ModelProto model, string target, long limit = InlineTensorLimit)
     {
         long inline = 0;
         foreach (var t in ProtoWalk.Tensors(model)) inline += InlineBytes(t);
-        if (inline > MaxProtobufBytes - (64L << 20))
+        if (inline > limit)
             throw new InvalidOperationException(
                 $"Save {target}: the model holds {inline} bytes of inline tensor data, too close to protobuf's 2 GB message limit; use OnnxModelFile.SaveWithExternalData.");
     }
