@@ -90,3 +90,14 @@ public class DataFormatException : DeepSeekException
     /// <summary>Creates the exception.</summary>
     public DataFormatException() { }
 }
+
+/// <summary>An operator no kernel implements (at load time, naming the op, its domain and opset version).</summary>
+public class UnsupportedOperatorException : DeepSeekException
+{
+    /// <summary>Creates the exception.</summary>
+    public UnsupportedOperatorException(string message) : base(message) { }
+    /// <summary>Creates the exception with an inner cause.</summary>
+    public UnsupportedOperatorException(string message, Exception inner) : base(message, inner) { }
+    /// <summary>Creates the exception.</summary>
+    public UnsupportedOperatorException() { }
+}
