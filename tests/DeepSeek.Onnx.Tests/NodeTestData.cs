@@ -45,3 +45,12 @@ internal sealed class TempDir : IDisposable
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>A theory that is skipped, with the reason, when the node test folder is absent.</summary>
+public sealed class NodeTestsTheoryAttribute : TheoryAttribute
+{
+    public NodeTestsTheoryAttribute()
+    {
+        if (NodeTestData.NodeDir is null) Skip = NodeTestData.SkipReason;
+    }
+}
