@@ -3,8 +3,9 @@ using DeepSeek.Graph.Execution;
 namespace DeepSeek.Graph.Ops;
 
 // ONNX optional operators per the ONNX operator spec: Optional (15) wraps a value or makes an empty optional of
-// the `type` attribute; OptionalHasElement/OptionalGetElement 15 take optionals only, 18 also accept plain tensors
-// and sequences (and, for HasElement, an omitted input, which is an empty optional).
+// the `type` attribute; OptionalHasElement/OptionalGetElement read an optional. A plain tensor or sequence counts as
+// a present optional (18 allows it explicitly; at 15 it reaches an optional-typed slot when a Loop/If body returns
+// it unwrapped, as in test_loop16_seq_none). From 18, HasElement's input may be omitted: an empty optional.
 
 /// <summary>Optional, OptionalHasElement and OptionalGetElement kernels.</summary>
 [OpSet]
@@ -16,8 +17,7 @@ public static class FlowOptionalOps
         r.Register("Optional", 15, Optional);
         r.Register("OptionalHasElement", 15, ctx => HasElement(ctx, lenient: false));
         r.Register("OptionalHasElement", 18, ctx => HasElement(ctx, lenient: true));
-        r.Register("OptionalGetElement", 15, ctx => GetElement(ctx, lenient: false));
-        r.Register("OptionalGetElement", 18, ctx => GetElement(ctx, lenient: true));
+        r.Register("OptionalGetElement", [15, 18], GetElement);
     }
 
     private static RuntimeValue?[] Optional(OpContext ctx)
@@ -42,18 +42,16 @@ public static class FlowOptionalOps
             has = false;
         }
         else if (ctx.Inputs[0] is OptionalValue o) has = o.Inner is not null;
-        else if (lenient) has = true;
-        else throw new DTypeMismatchException($"{ctx.Describe()}: input must be an optional before opset 18, got {ctx.Inputs[0]!.Describe()}.");
+        else has = true;
         return [new TensorValue(Tensor.Scalar(has ? 1 : 0, DType.Bool))];
     }
 
-    private static RuntimeValue?[] GetElement(OpContext ctx, bool lenient)
+    private static RuntimeValue?[] GetElement(OpContext ctx)
     {
         if (!ctx.Has(0)) throw new ModelFormatException($"{ctx.Describe()}: required input 0 is missing.");
         var v = ctx.Inputs[0]!;
         if (v is OptionalValue o)
             return [o.Inner?.Share() ?? throw new ArgumentException($"{ctx.Describe()}: the optional input is empty; there is no element to get.")];
-        if (!lenient) throw new DTypeMismatchException($"{ctx.Describe()}: input must be an optional before opset 18, got {v.Describe()}.");
         return [v.Share()];
     }
 }
