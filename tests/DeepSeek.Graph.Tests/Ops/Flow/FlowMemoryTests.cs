@@ -4,6 +4,8 @@ using static DeepSeek.Graph.Tests.Ops.Flow.FlowTestUtil;
 
 namespace DeepSeek.Graph.Tests.Ops.Flow;
 
+using Shape = DeepSeek.Shape;
+
 [Collection("Pool")]
 public sealed class FlowMemoryTests
 {

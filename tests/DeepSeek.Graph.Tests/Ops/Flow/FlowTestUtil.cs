@@ -2,6 +2,8 @@ using DeepSeek.Graph.Execution;
 
 namespace DeepSeek.Graph.Tests.Ops.Flow;
 
+using Shape = DeepSeek.Shape;
+
 /// <summary>Builds and runs small hand-made graphs for the control-flow tests.</summary>
 internal static class FlowTestUtil
 {

@@ -3,6 +3,8 @@ using static DeepSeek.Graph.Tests.Ops.Flow.FlowTestUtil;
 
 namespace DeepSeek.Graph.Tests.Ops.Flow;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class IfLoopTests
 {
     // y = If(c) { x + 1 } else { x * 3 }, both branches reading the outer x

@@ -3,6 +3,8 @@ using static DeepSeek.Graph.Tests.Ops.Flow.FlowTestUtil;
 
 namespace DeepSeek.Graph.Tests.Ops.Flow;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class OptionalTests
 {
     private static Dictionary<string, RuntimeValue> RunNode(string op, long opset, RuntimeValue? input, Action<Node>? attrs = null)

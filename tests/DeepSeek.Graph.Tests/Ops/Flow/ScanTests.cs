@@ -3,6 +3,8 @@ using static DeepSeek.Graph.Tests.Ops.Flow.FlowTestUtil;
 
 namespace DeepSeek.Graph.Tests.Ops.Flow;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class ScanTests
 {
     // body(state, x) = (state + x, state + x): a running sum whose states and outputs are [2]-vectors

@@ -3,6 +3,8 @@ using static DeepSeek.Graph.Tests.Ops.Flow.FlowTestUtil;
 
 namespace DeepSeek.Graph.Tests.Ops.Flow;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class SequenceTests
 {
     // runs one node over graph inputs named in0, in1, ...; returns its outputs
