@@ -37,6 +37,7 @@ public static class NnAttention
         var k = Heads(ctx, ctx.Tensor(1), n.GetIntOrNull("kv_num_heads"), "K");
         var v = Heads(ctx, ctx.Tensor(2), n.GetIntOrNull("kv_num_heads"), "V");
         var mask = ctx.OptionalTensor(3);
+        int newLen = k.Size(2);
         if (ctx.OptionalTensor(4) is { } pk) k = Tensor.Concat([pk, k], 2);
         if (ctx.OptionalTensor(5) is { } pv) v = Tensor.Concat([pv, v], 2);
         var presentK = k;
@@ -65,8 +66,9 @@ public static class NnAttention
         }
         if (n.GetInt("is_causal", 0) != 0)
         {
-            var end = nonpad is null ? Tensor.Scalar(total, DType.I64) : nonpad.To(DType.I64).Reshape(b, 1, 1, 1);
-            var causal = ar.Le(qi.Add(end).Sub(sq)); // j ≤ i + (len − Sq)
+            // Query i sees key j ≤ i + offset: offset = past length, or nonpad_kv_seqlen − Sq per batch when given.
+            var offset = nonpad is null ? Tensor.Scalar(total - newLen, DType.I64) : nonpad.To(DType.I64).Reshape(b, 1, 1, 1).Sub(sq);
+            var causal = ar.Le(qi.Add(offset));
             valid = valid is null ? causal : valid.LogicalAnd(causal);
         }
         if (valid is not null) bias = Tensor.Where(valid, 0.0, Tensor.Scalar(double.NegativeInfinity, dt));
@@ -81,11 +83,13 @@ public static class NnAttention
             }
             bias = bias is null ? m : bias.Add(m);
         }
+        // Order as in the op's function body: scaled Q·Kᵀ → softcap → + bias → softmax.
         long mode = n.GetInt("qk_matmul_output_mode", 0);
-        var scores = bias is null ? qk : qk.Add(bias);
-        Tensor qkOut = mode == 0 ? qk : scores;
+        var scores = qk;
         double softcap = n.GetFloat("softcap", 0);
         if (softcap > 0) scores = scores.Div(softcap).Tanh().Mul(softcap);
+        Tensor qkOut = mode switch { 0 => qk, 1 => scores, _ => qk };
+        if (bias is not null) scores = scores.Add(bias);
         if (mode == 2) qkOut = scores;
         // Softmax with fully masked rows (max = −∞) giving zeros instead of NaN.
         var max = scores.Max(-1, keepDim: true);

@@ -17,6 +17,7 @@ public static class NnConv
         r.Register("Conv", [1, 11, 22], ctx => One(Conv(ctx)));
         r.Register("ConvTranspose", [1, 11, 22], ctx => One(ConvTranspose(ctx)));
         r.Register("ConvInteger", [10], ctx => One(ConvInteger(ctx)));
+        r.Register("QLinearConv", [10], ctx => One(QLinearConv(ctx)));
     }
 
     private static (int[] Kernel, int[] Strides, int[] Dilations) Geometry(OpContext ctx, Tensor x, Tensor w)
@@ -114,7 +115,8 @@ public static class NnConv
             {
                 int target = outShape?[i] ?? input[i] * s[i];
                 int total = full[i] + outPad[i] - target;
-                (pb[i], pe[i]) = autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2);
+                int half = (int)Math.Floor(total / 2.0); // floor division, as the reference (total may be negative)
+                (pb[i], pe[i]) = autoPad == "SAME_UPPER" ? (half, total - half) : (total - half, half);
             }
         }
         else if (autoPad is "NOTSET" or "")
@@ -210,5 +212,29 @@ public static class NnConv
         int group = checked((int)ctx.Node.GetInt("group", 1));
         var y = ConvNd(ctx, xf, wf, null, strides, pb, pe, dil, group);
         return y.Round().To(DType.I32);
+    }
+
+    // QLinearConv: exact integer accumulation (x − x_zp) ⊛ (w − w_zp) + B, requantized with x_scale·w_scale / y_scale (f32).
+    private static Tensor QLinearConv(OpContext ctx)
+    {
+        var x = ctx.Tensor(0);
+        var w = ctx.Tensor(3);
+        var yzp = ctx.Tensor(7);
+        foreach (var t in new[] { x, w, yzp })
+            if (t.DType is not (DType.U8 or DType.I8)) throw BadType(ctx, t, "u8, i8");
+        int m = w.Size(0);
+        Tensor PerOut(Tensor t, DType dt) => t.Numel == 1 ? t.To(dt).Reshape([]) : t.To(dt).Reshape(ChannelShape(w.Rank, 0, m));
+        var xf = x.To(DType.F64).Sub(ctx.Tensor(2).To(DType.F64).Reshape([]));
+        var wf = w.To(DType.F64).Sub(PerOut(ctx.Tensor(5), DType.F64));
+        var (kernel, strides, dil) = Geometry(ctx, x, w);
+        var (pb, pe) = SpatialPads(ctx, x.Shape.ToArray()[2..], kernel, strides, dil);
+        int group = checked((int)ctx.Node.GetInt("group", 1));
+        var bias = ctx.OptionalTensor(8)?.To(DType.F64);
+        var acc = ConvNd(ctx, xf, wf, bias, strides, pb, pe, dil, group).Round();
+        var ws = ctx.Tensor(4).To(DType.F32);
+        var wsC = ws.Numel == 1 ? ws.Reshape([]) : ws.Reshape(ChannelShape(acc.Rank, 1, m));
+        var mult = ctx.Tensor(1).To(DType.F32).Reshape([]).Mul(wsC).Div(ctx.Tensor(6).To(DType.F32).Reshape([]));
+        var y = acc.To(DType.F32).Mul(mult).Round().Add(yzp.To(DType.F32).Reshape([]));
+        return y.Clamp(Lowest(yzp.DType), Highest(yzp.DType)).To(yzp.DType);
     }
 }

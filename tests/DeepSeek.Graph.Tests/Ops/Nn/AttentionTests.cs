@@ -2,6 +2,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class AttentionTests
 {
     // Naive attention over [B, H, S, D] doubles; query i sees key j when allowed(b, i, j).

@@ -2,6 +2,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class ConvTests
 {
     [Fact]
@@ -187,5 +189,28 @@ public sealed class ConvTests
         // (x − 1) = 1..9; 2×2 window sums: 1+2+4+5 = 12, 16, 24, 28.
         Assert.Equal(DType.I32, y.DType);
         Assert.Equal(new[] { 12, 16, 24, 28 }, y.ToArray<int>());
+    }
+
+    [Fact]
+    public void ConvTransposeOutputShapeLargerThanFullPadsAtTheEnd()
+    {
+        using var x = RandN(30, 1, 1, 2, 2);
+        using var w = RandN(31, 1, 1, 2, 2);
+        // Full size 3; output_shape 4 → total −1, floor-halved: begin 0, end −1 (an extra zero row/column at the end).
+        var y = Run("ConvTranspose", 11, [x, w], [("output_shape", new[] { 4, 4 })])[0];
+        var full = ConvTransposeRef(x.ToDoubleArray(), [1, 1, 2, 2], w.ToDoubleArray(), [1, 1, 2, 2], null, [1, 1], [1, 1], [0, 0], 1, [4, 4]);
+        AssertClose(y, [1, 1, 4, 4], full);
+        Assert.Equal(0, y.ToArray<float>()[15]);
+    }
+
+    [Fact]
+    public void QLinearConvRequantizes()
+    {
+        using var x = Tensor.FromArray(new byte[] { 10, 12, 14, 16 }, 1, 1, 2, 2);
+        using var w = Tensor.FromArray(new sbyte[] { 1, -1, 2, 0 }, 1, 1, 2, 2);
+        var y = Run("QLinearConv", 10, [x, Tensor.Scalar(0.5f), Tensor.Scalar(10, DType.U8), w, Tensor.Scalar(0.25f), Tensor.Scalar(0, DType.I8),
+            Tensor.Scalar(0.125f), Tensor.Scalar(5, DType.U8)])[0];
+        // (x − 10) = [0, 2, 4, 6]; acc = 0·1 + 2·(−1) + 4·2 + 6·0 = 6; 6 · 0.5 · 0.25 / 0.125 = 6; + 5 = 11.
+        Assert.Equal(new byte[] { 11 }, y.ToArray<byte>());
     }
 }

@@ -3,6 +3,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class LinalgQuantTests
 {
     private static double[] MatMul(double[] a, double[] b, int m, int k, int n)

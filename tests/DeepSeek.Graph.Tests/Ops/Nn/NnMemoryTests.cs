@@ -3,6 +3,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 [Collection("Pool")]
 public sealed class NnMemoryTests
 {

@@ -2,6 +2,8 @@ using DeepSeek.Graph.Execution;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 /// <summary>Runs one-node graphs and holds naive double-precision references for the NN-family kernel tests.</summary>
 internal static class NnTest
 {

@@ -2,6 +2,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class NormTests
 {
     // Normalizes groups of `inner` consecutive values (row-major) with the biased variance.

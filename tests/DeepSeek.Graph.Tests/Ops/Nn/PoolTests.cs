@@ -2,6 +2,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class PoolTests
 {
     private static int Out(int input, int k, int pb, int pe, int s, int d, bool ceil)

@@ -2,6 +2,8 @@ using static DeepSeek.Graph.Tests.Ops.Nn.NnTest;
 
 namespace DeepSeek.Graph.Tests.Ops.Nn;
 
+using Shape = DeepSeek.Shape;
+
 public sealed class ReduceTests
 {
     // x = [[1, −2, 3], [4, 5, −6]].
