@@ -50,7 +50,10 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
     /// <summary>Number of output classes.</summary>
     public int NumClasses => Config.NumClasses;
 
-    /// <summary>torchvision's _mobilenet_v3_conf: the block rows and the classifier's hidden width.</summary>
+    /// <summary>
+    /// torchvision's _mobilenet_v3_conf: the block rows and the classifier's hidden width. As there, the reduced tail halves
+    /// the last stage's channels except the expansion of its first (strided) block.
+    /// </summary>
     public static (IReadOnlyList<InvertedResidualConfig> Setting, int LastChannel) Table(string architecture, double widthMult = 1.0,
         bool reducedTail = false, bool dilated = false)
     {
@@ -69,7 +72,7 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
                 B(40, 5, 240, 40, true, true, 1),
                 B(40, 5, 120, 48, true, true, 1),
                 B(48, 5, 144, 48, true, true, 1),
-                B(48, 5, 288 / r, 96 / r, true, true, 2, d),
+                B(48, 5, 288, 96 / r, true, true, 2, d),
                 B(96 / r, 5, 576 / r, 96 / r, true, true, 1, d),
                 B(96 / r, 5, 576 / r, 96 / r, true, true, 1, d),
             }, InvertedResidualConfig.MakeDivisible(1024 / r * widthMult)),
@@ -87,7 +90,7 @@ public sealed class MobileNetV3 : Module<Tensor, Tensor>
                 B(80, 3, 184, 80, false, true, 1),
                 B(80, 3, 480, 112, true, true, 1),
                 B(112, 3, 672, 112, true, true, 1),
-                B(112, 5, 672 / r, 160 / r, true, true, 2, d),
+                B(112, 5, 672, 160 / r, true, true, 2, d),
                 B(160 / r, 5, 960 / r, 160 / r, true, true, 1, d),
                 B(160 / r, 5, 960 / r, 160 / r, true, true, 1, d),
             }, InvertedResidualConfig.MakeDivisible(1280 / r * widthMult)),
