@@ -73,7 +73,8 @@ public sealed record VisionConfig
     /// <summary>Checks every value; throws <see cref="ModelFormatException"/> naming the key, the value and what was expected.</summary>
     public void Validate(string source = "VisionConfig")
     {
-        _ = Family;
+        if (FamilyOf(Architecture) is null)
+            throw new ModelFormatException($"{source}: unknown architecture '{Architecture}'; known: {string.Join(", ", KnownArchitectures)}.");
         if (NumClasses < 1) throw Bad(source, "num_classes", NumClasses, "a positive integer");
         if (BaseChannels < 1) throw Bad(source, "base_channels", BaseChannels, "a positive integer");
         if (Layers is not null && (Layers.Length != 4 || Layers.Any(n => n < 1)))
