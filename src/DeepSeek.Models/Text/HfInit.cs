@@ -15,8 +15,9 @@ internal static class HfInit
 
     public static Embedding Embedding(int num, int dim, double std, Generator g, int? paddingIdx = null)
     {
-        var e = new Embedding(num, dim, paddingIdx, g);
-        Init.Normal(e.Weight.Data, 0, std, g);
+        // one draw from N(0, std²) (Embedding's own constructor would draw N(0, 1) first)
+        using var table = Tensor.RandN(new Shape(num, dim), g, 0, std);
+        var e = NN.Embedding.FromPretrained(table, freeze: false, paddingIdx);
         if (paddingIdx is int p)
         {
             using var row = e.Weight.Data.Select(0, p);
