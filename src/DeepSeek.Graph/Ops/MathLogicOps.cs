@@ -1,0 +1,60 @@
+using DeepSeek.Graph.Execution;
+using static DeepSeek.Graph.Ops.MathHelpers;
+using static DeepSeek.Graph.Ops.OpHelpers;
+
+namespace DeepSeek.Graph.Ops;
+
+/// <summary>
+/// ONNX comparisons (Equal, Greater, GreaterOrEqual, Less, LessOrEqual → bool), logic (Not, And, Or, Xor on bool),
+/// and type conversion (Cast, CastLike). Comparisons need both inputs of one type and broadcast numpy-style.
+/// </summary>
+[OpSet]
+public static class MathLogicOps
+{
+    /// <summary>Adds these kernels to <paramref name="r"/>.</summary>
+    public static void Register(OpRegistry r)
+    {
+        Compare(r, "Equal", [1, 7, 11, 13, 19], All, (a, b) => a.Eq(b));
+        Compare(r, "Greater", [1, 7, 9, 13], Numeric, (a, b) => a.Gt(b));
+        Compare(r, "Less", [1, 7, 9, 13], Numeric, (a, b) => a.Lt(b));
+        Compare(r, "GreaterOrEqual", [12, 16], Numeric, (a, b) => a.Ge(b));
+        Compare(r, "LessOrEqual", [12, 16], Numeric, (a, b) => a.Le(b));
+        r.Register("Not", [1], ctx => One(Require(ctx, ctx.Tensor(0), "X", DType.Bool).LogicalNot()));
+        Compare(r, "And", [1, 7], [DType.Bool], (a, b) => a.LogicalAnd(b));
+        Compare(r, "Or", [1, 7], [DType.Bool], (a, b) => a.LogicalOr(b));
+        Compare(r, "Xor", [1, 7], [DType.Bool], (a, b) => a.LogicalXor(b));
+        r.Register("Cast", [1, 6, 9, 13, 19, 21, 23, 24, 25], Cast);
+        r.Register("CastLike", [15, 19, 21, 23, 24, 25], ctx => One(ctx.Tensor(0).To(ctx.Tensor(1).DType)));
+    }
+
+    private static void Compare(OpRegistry r, string op, long[] since, DType[] allowed, Func<Tensor, Tensor, Tensor> f) =>
+        r.Register(op, since, ctx =>
+        {
+            NoLegacyAxis(ctx);
+            Tensor a = Require(ctx, ctx.Tensor(0), "A", allowed), b = ctx.Tensor(1);
+            SameType(ctx, a, b);
+            return One(f(a, b));
+        });
+
+    /// <summary>
+    /// Cast to the 'to' type: float → integer truncates toward zero, NaN → 0; anything nonzero (NaN included) → true;
+    /// F32 → F16/BF16 rounds to nearest even. Opset 1-5 spells 'to' as a type name string.
+    /// </summary>
+    private static RuntimeValue?[] Cast(OpContext ctx)
+    {
+        var x = ctx.Tensor(0);
+        if (!ctx.Node.Attributes.TryGetValue("to", out var to))
+            throw new ModelFormatException($"{ctx.Describe()}: required attribute 'to' is missing.");
+        var target = to.Kind == AttributeKind.String
+            ? FromOnnxName(ctx, ctx.Node.GetString("to", ""))
+            : FromOnnxType(ctx, ctx.Node.GetInt("to", 0));
+        return One(x.To(target));
+    }
+
+    private static DType FromOnnxName(OpContext ctx, string name)
+    {
+        for (long code = 1; code <= 26; code++)
+            if (string.Equals(OnnxTypeName(code), name, StringComparison.OrdinalIgnoreCase)) return FromOnnxType(ctx, code);
+        throw new UnsupportedOperatorException($"{ctx.Describe()}: unknown target type name '{name}'.");
+    }
+}
