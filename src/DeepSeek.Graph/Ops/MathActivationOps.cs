@@ -33,7 +33,7 @@ public static class MathActivationOps
         Float(r, "HardSigmoid", [1, 6, 22], (ctx, x) => x.HardSigmoid(ctx.Node.GetFloat("alpha", 0.2f), ctx.Node.GetFloat("beta", 0.5f)));
         Float(r, "HardSwish", [14, 22], (_, x) => x.HardSwish());
         Float(r, "Gelu", [20], Gelu);
-        Float(r, "Mish", [18, 22], (_, x) => x * Softplus(x).Tanh());
+        Float(r, "Mish", [18, 22], (_, x) => Mish(x));
         Float(r, "Softplus", [1, 22], (_, x) => Softplus(x));
         Float(r, "Softsign", [1, 22], (_, x) => x / x.Abs().Add(1));
         Float(r, "Swish", [24], (ctx, x) => x * x.Mul(ctx.Node.GetFloat("alpha", 1f)).Sigmoid());
@@ -49,6 +49,17 @@ public static class MathActivationOps
 
     /// <summary>max(0, x) + min(0, α·(e^(x/α) − 1)).</summary>
     internal static Tensor Celu(Tensor x, double alpha) => x.Relu() + x.Div(alpha).Expm1().Mul(alpha).Minimum(0);
+
+    /// <summary>
+    /// x·tanh(softplus x) = x·n/(n + 2) with n = eˣ(eˣ + 2), accurate for very negative x (where tanh of a tiny
+    /// softplus would lose relative accuracy); x itself beyond 20, where the ratio is 1 in every float type.
+    /// </summary>
+    internal static Tensor Mish(Tensor x)
+    {
+        var e = x.Minimum(20).Exp();
+        var n = e * e.Add(2);
+        return Tensor.Where(x.Gt(20), x, x * (n / n.Add(2)));
+    }
 
     /// <summary>ln(1 + eˣ) = max(x, 0) + log1p(e^−|x|), finite for large |x|.</summary>
     internal static Tensor Softplus(Tensor x) => x.Relu() + x.Abs().Neg().Exp().Log1p();
