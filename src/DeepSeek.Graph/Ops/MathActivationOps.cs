@@ -10,7 +10,7 @@ namespace DeepSeek.Graph.Ops;
 
 /// <summary>
 /// LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, PRelu, HardSigmoid, HardSwish, Gelu, Mish, Softplus, Softsign,
-/// Shrink, Swish.
+/// Shrink, Swish, SwiGLU.
 /// </summary>
 [OpSet]
 public static class MathActivationOps
@@ -37,6 +37,7 @@ public static class MathActivationOps
         Float(r, "Softplus", [1, 22], (_, x) => Softplus(x));
         Float(r, "Softsign", [1, 22], (_, x) => x / x.Abs().Add(1));
         Float(r, "Swish", [24], (ctx, x) => x * x.Mul(ctx.Node.GetFloat("alpha", 1f)).Sigmoid());
+        r.Register("SwiGLU", [28], SwiGlu);
         r.Register("PRelu", [1, 6, 7, 9, 16], PRelu);
         r.Register("Shrink", [9], Shrink);
     }
@@ -70,6 +71,22 @@ public static class MathActivationOps
         "tanh" => x.Gelu(GeluApproximation.Tanh),
         var a => throw new UnsupportedOperatorException($"{ctx.Describe()}: approximate='{a}' is not one of 'none', 'tanh'."),
     };
+
+    /// <summary>SwiGLU-28: Swish_α(A)·B for same-shaped float A (gate) and B (value); no broadcasting.</summary>
+    private static RuntimeValue?[] SwiGlu(OpContext ctx)
+    {
+        var a = Require(ctx, ctx.Tensor(0), "A", Floats);
+        var b = ctx.Tensor(1);
+        SameType(ctx, a, b);
+        if (a.Shape != b.Shape)
+            throw new ShapeMismatchException($"{ctx.Describe()}: A {a.Shape} and B {b.Shape} must have identical shapes (no broadcasting).");
+        double alpha = ctx.Node.GetFloat("alpha", 1f);
+        if (a.DType is DType.F32 or DType.F64) return One(a * a.Mul(alpha).Sigmoid() * b);
+        using var a32 = a.To(DType.F32);
+        using var b32 = b.To(DType.F32);
+        using var y = a32 * a32.Mul(alpha).Sigmoid() * b32;
+        return One(y.To(a.DType));
+    }
 
     /// <summary>x &lt; 0 ? slope·x : x with slope broadcast to x (unidirectional); float and integer types.</summary>
     private static RuntimeValue?[] PRelu(OpContext ctx)

@@ -25,6 +25,7 @@ public static class MathLogicOps
         Compare(r, "Xor", [1, 7], [DType.Bool], (a, b) => a.LogicalXor(b));
         r.Register("Cast", [1, 6, 9, 13, 19, 21, 23, 24, 25], Cast);
         r.Register("CastLike", [15, 19, 21, 23, 24, 25], ctx => One(ctx.Tensor(0).To(ctx.Tensor(1).DType)));
+        r.Register("BitCast", [26], BitCast);
     }
 
     private static void Compare(OpRegistry r, string op, long[] since, DType[] allowed, Func<Tensor, Tensor, Tensor> f) =>
@@ -49,6 +50,27 @@ public static class MathLogicOps
             ? FromOnnxName(ctx, ctx.Node.GetString("to", ""))
             : FromOnnxType(ctx, ctx.Node.GetInt("to", 0));
         return One(x.To(target));
+    }
+
+    /// <summary>
+    /// BitCast-26: reinterprets each element's bytes as the 'to' type of the same width (shape unchanged). The bytes
+    /// travel through the backend's host-copy seam; a bool target maps every nonzero byte to true.
+    /// </summary>
+    private static RuntimeValue?[] BitCast(OpContext ctx)
+    {
+        var x = ctx.Tensor(0);
+        var target = FromOnnxType(ctx, ctx.Node.GetIntOrNull("to")
+            ?? throw new ModelFormatException($"{ctx.Describe()}: required attribute 'to' is missing."));
+        if (target.SizeOf() != x.DType.SizeOf())
+            throw new DTypeMismatchException(
+                $"{ctx.Describe()}: cannot reinterpret {x.DType.Name()} ({x.DType.SizeOf()} bytes) as {target.Name()} ({target.SizeOf()} bytes); the widths must match.");
+        using var src = x.Contiguous();
+        var bytes = new byte[x.Numel * x.DType.SizeOf()];
+        src.Backend.CopyToHost(src, bytes);
+        var raw = Tensor.Empty(x.Shape, target == DType.Bool ? DType.U8 : target, x.Device);
+        raw.Backend.CopyFromHost(bytes, raw);
+        if (target != DType.Bool) return One(raw);
+        using (raw) return One(raw.Ne(0));
     }
 
     private static DType FromOnnxName(OpContext ctx, string name)

@@ -136,4 +136,26 @@ public sealed class ActivationTests
         Assert.Contains("Elu node 'n0' (opset 6)", ex.Message);
         Assert.Contains("i64", ex.Message);
     }
+
+    [Fact]
+    public void SwiGluIsSwishOfTheGateTimesTheValue()
+    {
+        using var a = TransposedRand(3, 4, -3, 3, seed: 31);
+        using var b = Tensor.Rand(new Shape(3, 4), new Generator(32), -2, 2);
+        foreach (var (alpha, attrs) in new[] { (1.0, Array.Empty<(string, AttributeValue)>()), (0.5, new[] { Attr("alpha", 0.5f) }) })
+        {
+            var expected = Map2(a, b, (g, v) => g / (1 + System.Math.Exp(-alpha * g)) * v);
+            using (var y = Run("SwiGLU", 28, [a, b], attrs)) AssertClose(expected, y, 2e-6, 1e-7);
+            using var ah = a.To(DType.F16);
+            using var bh = b.To(DType.F16);
+            using (var y = Run("SwiGLU", 28, [ah, bh], attrs))
+            {
+                Assert.Equal(DType.F16, y.DType);
+                AssertClose(Map2(ah, bh, (g, v) => g / (1 + System.Math.Exp(-alpha * g)) * v), y, 2e-3, 2e-3);
+            }
+        }
+        using var row = Tensor.Ones(new Shape(4));
+        var ex = Assert.Throws<ShapeMismatchException>(() => Run("SwiGLU", 28, [a, row]));
+        Assert.Contains("SwiGLU node 'n0'", ex.Message);
+    }
 }

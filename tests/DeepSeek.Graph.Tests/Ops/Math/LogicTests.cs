@@ -136,4 +136,27 @@ public sealed class LogicTests
         Assert.Contains("Cast node 'n0' (opset 19)", ex.Message);
         Assert.Contains(name, ex.Message);
     }
+
+    [Fact]
+    public void BitCastReinterpretsBytes()
+    {
+        using var f = Tensor.FromArray(new[] { 1.0f, -2.5f, 3.75f, float.NegativeInfinity }).Reshape(2, 2);
+        using var ft = f.Transpose(0, 1);                     // non-contiguous: logical order 1, 3.75, -2.5, -inf
+        using (var y = Run("BitCast", 26, [ft], Attr("to", 6L)))
+            Assert.Equal(new[] { 1.0f, 3.75f, -2.5f, float.NegativeInfinity }.Select(BitConverter.SingleToInt32Bits).ToArray(), y.ToArray<int>());
+        using var l = Tensor.FromArray(new[] { BitConverter.DoubleToInt64Bits(System.Math.PI), BitConverter.DoubleToInt64Bits(-0.0) });
+        using (var y = Run("BitCast", 26, [l], Attr("to", 11L)))
+        {
+            var d = y.ToArray<double>();
+            Assert.Equal(System.Math.PI, d[0]);
+            Assert.True(double.IsNegative(d[1]) && d[1] == 0);
+        }
+        using var i8 = Tensor.FromArray(new sbyte[] { -1, 5, -128 });
+        using (var y = Run("BitCast", 26, [i8], Attr("to", 2L))) Assert.Equal(new byte[] { 255, 5, 128 }, y.ToArray<byte>());
+        using var b = Tensor.FromArray(new[] { true, false });
+        using (var y = Run("BitCast", 26, [b], Attr("to", 2L))) Assert.Equal(new byte[] { 1, 0 }, y.ToArray<byte>());
+        var ex = Assert.Throws<DTypeMismatchException>(() => Run("BitCast", 26, [f], Attr("to", 7L)));
+        Assert.Contains("BitCast node 'n0' (opset 26)", ex.Message);
+        Assert.Contains("widths must match", ex.Message);
+    }
 }
