@@ -59,6 +59,8 @@ public static class MathBinaryOps
             var p = x.Pow(y);
             return One(p.DType == x.DType ? p : p.To(x.DType));
         }
+        if (x.DType.IsFloatingPoint() && y.Numel == 1 && y.Rank <= x.Rank && y.ItemAsDouble() == 2)
+            return One(x.Square());                                       // x² exactly as pow(x, 2), one fused pass
         var compute = x.DType == DType.F64 || y.DType == DType.F64 || x.DType.IsInteger() ? DType.F64 : DType.F32;
         var xc = x.DType == compute ? x : x.To(compute);
         var yc = y.DType == compute ? y : y.To(compute);
@@ -121,26 +123,27 @@ public static class MathBinaryOps
     }
 
     /// <summary>
-    /// Clip-11+: optional scalar inputs min and max of the input's type; min(max(x, min), max), so min &gt; max gives max.
-    /// Integer types from opset 12.
+    /// Clip-11+: optional scalar inputs min and max of the input's type; min(max(x, min), max), so min &gt; max gives max
+    /// and NaN stays NaN. Integer types from opset 12. Float inputs with non-NaN bounds take Core's fused one-pass
+    /// Clamp (the bounds are read as scalars, exactly: every float type widens to double without loss); integer
+    /// inputs compare in their own type (I64 bounds beyond 2^53 stay exact).
     /// </summary>
     private static RuntimeValue?[] ClipInputs(OpContext ctx)
     {
         var x = Require(ctx, ctx.Tensor(0), "input", ctx.Opset < 12 ? Floats : Numeric);
         var min = ctx.OptionalTensor(1);
         var max = ctx.OptionalTensor(2);
-        var y = x;
-        if (min is not null)
+        if (min is not null) { SameType(ctx, x, min); min = ScalarInput(ctx, min, "min"); }
+        if (max is not null) { SameType(ctx, x, max); max = ScalarInput(ctx, max, "max"); }
+        if (min is null && max is null) return One(x.Clone());
+        if (x.DType.IsFloatingPoint())
         {
-            SameType(ctx, x, min);
-            y = y.Maximum(ScalarInput(ctx, min, "min"));
+            double? lo = min?.ItemAsDouble(), hi = max?.ItemAsDouble();
+            if (!(lo is double l && double.IsNaN(l)) && !(hi is double h && double.IsNaN(h)))
+                return One(x.Clamp(lo, hi));
         }
-        if (max is not null)
-        {
-            SameType(ctx, x, max);
-            y = y.Minimum(ScalarInput(ctx, max, "max"));
-        }
-        return One(ReferenceEquals(y, x) ? x.Clone() : y);
+        var y = min is null ? x : x.Maximum(min);
+        return One(max is null ? y : y.Minimum(max));
     }
 
     /// <summary>Where(condition, X, Y): bool condition, X and Y of one type, all three broadcast together.</summary>

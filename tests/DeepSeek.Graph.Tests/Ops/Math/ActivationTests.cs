@@ -105,7 +105,7 @@ public sealed class ActivationTests
     public void PReluBroadcastsSlopeUnidirectionally()
     {
         using var x = Tensor.RandN(new Shape(2, 3, 4), new Generator(3));
-        using var slope = Tensor.FromArray(new[] { 0.1f, -2f, 0.5f }).Reshape(3, 1);
+        using var slope = Tensor.FromArray(new[] { 0.1f, -2f, 0.5f }, 3, 1);
         using var y = Run("PRelu", 16, [x, slope]);
         AssertClose(Map2(x, slope, (a, s) => a < 0 ? a * s : a), y, 1e-6, 1e-7);
         using var xt = x.Transpose(0, 2);                    // [4, 3, 2], non-contiguous

@@ -73,6 +73,18 @@ public sealed class BinaryTests
     }
 
     [Fact]
+    public void PowBySquareMatchesPowAndBroadcasts()
+    {
+        using var x = TransposedRand(3, 4, -3, 3, seed: 9);
+        using var two = Tensor.FromArray(new[] { 2f });
+        using (var z = Run("Pow", 13, [x, two])) AssertClose(Map(x, v => v * v), z, 1e-6, 0);
+        using var s = Tensor.Scalar(2f);
+        using var x0 = Tensor.Scalar(-3f);
+        using (var z = Run("Pow", 13, [x0, two])) { Assert.Equal(new Shape(1), z.Shape); Assert.Equal(9f, z.ToArray<float>()[0]); }
+        using (var z = Run("Pow", 13, [x0, s])) { Assert.Equal(Shape.Scalar, z.Shape); Assert.Equal(9f, z.ToArray<float>()[0]); }
+    }
+
+    [Fact]
     public void PowFractionalAndBroadcast()
     {
         using var x = TransposedRand(3, 4, 0.1, 3, seed: 4);
@@ -183,6 +195,15 @@ public sealed class BinaryTests
         using (var y = Run("Clip", 13, [x, hi, lo])) AssertClose([-1.5, -1.5, -1.5, -1.5, -1.5, double.NaN], y);  // min > max → max
         using (var y = Run("Clip", 6, [x], Attr("min", -0.5f), Attr("max", 0.5f))) AssertClose([-0.5, -0.5, 0, 0.5, 0.5, double.NaN], y);
         using (var y = Run("Clip", 6, [x], Attr("max", 0.5f))) AssertClose([-3, -1, 0, 0.5, 0.5, double.NaN], y);
+        using var nan = Tensor.Scalar(float.NaN);
+        using (var y = Run("Clip", 13, [x, nan])) Assert.All(y.ToArray<float>(), v => Assert.True(float.IsNaN(v)));
+        using var xh = x.To(DType.F16);
+        using var loh = lo.To(DType.F16);
+        using (var y = Run("Clip", 13, [xh, loh])) { Assert.Equal(DType.F16, y.DType); AssertClose([-1.5, -1, 0, 1, 3, double.NaN], y); }
+        using var big = Tensor.FromArray(new[] { long.MaxValue, long.MaxValue - 1, 0 });
+        using var bigMax = Tensor.FromSpan<long>(new[] { long.MaxValue - 1 }, Shape.Scalar);
+        using (var y = Run("Clip", 13, [big, null, bigMax]))   // exact in i64 beyond 2^53
+            Assert.Equal(new[] { long.MaxValue - 1, long.MaxValue - 1, 0 }, y.ToArray<long>());
         using var xi = Tensor.FromArray(new sbyte[] { -128, -5, 0, 5, 127 });
         using var mi = Tensor.Scalar(-6, DType.I8);
         using var ma = Tensor.Scalar(4, DType.I8);
@@ -197,7 +218,7 @@ public sealed class BinaryTests
     [Fact]
     public void WhereBroadcastsConditionAndBranches()
     {
-        using var c = Tensor.FromArray(new[] { true, false, true }).Reshape(3, 1);
+        using var c = Tensor.FromArray(new[] { true, false, true }, 3, 1);
         using var a = TransposedRand(3, 2, -1, 1, seed: 8);
         using var b = Tensor.Scalar(7f);
         using var y = Run("Where", 16, [c, a, b]);

@@ -60,7 +60,7 @@ public sealed class LogicTests
     [Fact]
     public void LogicOpsOnBools()
     {
-        using var a0 = Tensor.FromArray(new[] { true, false, true, false, true, true }).Reshape(3, 2);
+        using var a0 = Tensor.FromArray(new[] { true, false, true, false, true, true }, 3, 2);
         using var a = a0.Transpose(0, 1);                     // [2, 3]
         using var b = Tensor.FromArray(new[] { true, false, false });
         bool[] av = a.ToDoubleArray().Select(v => v != 0).ToArray();
@@ -140,7 +140,7 @@ public sealed class LogicTests
     [Fact]
     public void BitCastReinterpretsBytes()
     {
-        using var f = Tensor.FromArray(new[] { 1.0f, -2.5f, 3.75f, float.NegativeInfinity }).Reshape(2, 2);
+        using var f = Tensor.FromArray(new[] { 1.0f, -2.5f, 3.75f, float.NegativeInfinity }, 2, 2);
         using var ft = f.Transpose(0, 1);                     // non-contiguous: logical order 1, 3.75, -2.5, -inf
         using (var y = Run("BitCast", 26, [ft], Attr("to", 6L)))
             Assert.Equal(new[] { 1.0f, 3.75f, -2.5f, float.NegativeInfinity }.Select(BitConverter.SingleToInt32Bits).ToArray(), y.ToArray<int>());
