@@ -24,7 +24,7 @@ public static class MathLogicOps
         Compare(r, "Or", [1, 7], [DType.Bool], (a, b) => a.LogicalOr(b));
         Compare(r, "Xor", [1, 7], [DType.Bool], (a, b) => a.LogicalXor(b));
         r.Register("Cast", [1, 6, 9, 13, 19, 21, 23, 24, 25], Cast);
-        r.Register("CastLike", [15, 19, 21, 23, 24, 25], ctx => One(ctx.Tensor(0).To(ctx.Tensor(1).DType)));
+        r.Register("CastLike", [15, 19, 21, 23, 24, 25], ctx => CastTo(ctx, ctx.Tensor(1).DType));
         r.Register("BitCast", [26], BitCast);
     }
 
@@ -43,13 +43,19 @@ public static class MathLogicOps
     /// </summary>
     private static RuntimeValue?[] Cast(OpContext ctx)
     {
-        var x = ctx.Tensor(0);
         if (!ctx.Node.Attributes.TryGetValue("to", out var to))
             throw new ModelFormatException($"{ctx.Describe()}: required attribute 'to' is missing.");
         var target = to.Kind == AttributeKind.String
             ? FromOnnxName(ctx, ctx.Node.GetString("to", ""))
             : FromOnnxType(ctx, ctx.Node.GetInt("to", 0));
-        return One(x.To(target));
+        return CastTo(ctx, target);
+    }
+
+    /// <summary>Input 0 converted to <paramref name="target"/>; a cast to its own type is a view, not a copy.</summary>
+    private static RuntimeValue?[] CastTo(OpContext ctx, DType target)
+    {
+        var x = ctx.Tensor(0);
+        return x.DType == target ? [ctx.Inputs[0]!.Share()] : One(x.To(target));
     }
 
     /// <summary>
