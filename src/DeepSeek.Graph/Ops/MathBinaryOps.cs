@@ -51,7 +51,7 @@ public static class MathBinaryOps
         }
         else
         {
-            Require(ctx, x, "X", ctx.Opset < 15 ? [DType.F32, DType.F64, DType.F16, DType.I32, DType.I64] : [DType.F32, DType.F64, DType.F16, DType.BF16, DType.I32, DType.I64]);
+            Require(ctx, x, "X", ctx.Opset < 13 ? [DType.F32, DType.F64, DType.F16, DType.I32, DType.I64] : [DType.F32, DType.F64, DType.F16, DType.BF16, DType.I32, DType.I64]);
             Require(ctx, y, "Y", Numeric);
         }
         if (x.DType.IsInteger() && y.DType.IsInteger())
