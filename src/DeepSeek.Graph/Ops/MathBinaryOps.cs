@@ -106,8 +106,8 @@ public static class MathBinaryOps
     {
         var xs = Inputs(ctx, Floats);
         var compute = xs[0].DType == DType.F64 ? DType.F64 : DType.F32;
-        var acc = xs[0].To(compute);
-        for (int i = 1; i < xs.Length; i++) acc = acc.Add(xs[i].To(compute));
+        var acc = xs[0].DType == compute ? xs[0] : xs[0].To(compute);
+        for (int i = 1; i < xs.Length; i++) acc = acc.Add(xs[i].DType == compute ? xs[i] : xs[i].To(compute));
         acc = acc.Div(xs.Length);
         return One(acc.DType == xs[0].DType ? acc : acc.To(xs[0].DType));
     }
