@@ -3,6 +3,8 @@ using M = System.Math;
 
 namespace DeepSeek.Graph.Tests.Ops.MathFamily;
 
+using Shape = DeepSeek.Shape;  // the sibling namespace DeepSeek.Graph.Tests.Ops.Shape would hide the type
+
 public sealed class BinaryTests
 {
     [Fact]

@@ -2,6 +2,8 @@ using static DeepSeek.Graph.Tests.Ops.MathFamily.MathTestUtil;
 
 namespace DeepSeek.Graph.Tests.Ops.MathFamily;
 
+using Shape = DeepSeek.Shape;  // the sibling namespace DeepSeek.Graph.Tests.Ops.Shape would hide the type
+
 public sealed class BitwiseTests
 {
     private static (long Lo, long Hi) Range(DType t) => t switch

@@ -2,6 +2,8 @@ using DeepSeek.Graph.Execution;
 
 namespace DeepSeek.Graph.Tests.Ops.MathFamily;
 
+using Shape = DeepSeek.Shape;  // the sibling namespace DeepSeek.Graph.Tests.Ops.Shape would hide the type
+
 /// <summary>Runs one ONNX node through the interpreter and compares results against double-precision references.</summary>
 internal static class MathTestUtil
 {

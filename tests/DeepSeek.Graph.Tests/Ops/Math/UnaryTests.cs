@@ -3,6 +3,8 @@ using M = System.Math;
 
 namespace DeepSeek.Graph.Tests.Ops.MathFamily;
 
+using Shape = DeepSeek.Shape;  // the sibling namespace DeepSeek.Graph.Tests.Ops.Shape would hide the type
+
 public sealed class UnaryTests
 {
     private static readonly Dictionary<string, (Func<double, double> F, double Lo, double Hi, long Opset)> Refs = new()
