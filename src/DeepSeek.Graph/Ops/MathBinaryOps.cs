@@ -59,14 +59,27 @@ public static class MathBinaryOps
             var p = x.Pow(y);
             return One(p.DType == x.DType ? p : p.To(x.DType));
         }
-        if (x.DType.IsFloatingPoint() && y.Numel == 1 && y.Rank <= x.Rank && y.ItemAsDouble() == 2)
-            return One(x.Square());                                       // x² exactly as pow(x, 2), one fused pass
+        if (x.DType.IsFloatingPoint() && y.Numel == 1 && y.Rank <= x.Rank && y.ItemAsDouble() is 1 or 2 or 3)
+            return One(SmallPower(x, (int)y.ItemAsDouble()));
         var compute = x.DType == DType.F64 || y.DType == DType.F64 || x.DType.IsInteger() ? DType.F64 : DType.F32;
         var xc = x.DType == compute ? x : x.To(compute);
         var yc = y.DType == compute ? y : y.To(compute);
         var z = xc.Pow(yc);
         return One(z.DType == x.DType ? z : z.To(x.DType));
     }
+
+    /// <summary>
+    /// x¹, x² or x³ by multiplication (exported LayerNorm and tanh-GELU graphs use Pow(x, 2) and Pow(x, 3)): x² is
+    /// exactly pow's correctly rounded result, x³ within an ulp, both far cheaper than a general pow per element.
+    /// F16/BF16 multiply in F32 and round once.
+    /// </summary>
+    private static Tensor SmallPower(Tensor x, int n) =>
+        In(x, x.DType is DType.F16 or DType.BF16 ? DType.F32 : x.DType, t => n switch
+        {
+            1 => t.Clone(),
+            2 => t.Square(),
+            _ => t.Square().Mul(t),
+        });
 
     /// <summary>Mod: fmod = 0 gives the divisor's sign (Python %), fmod = 1 the dividend's sign (C fmod).</summary>
     private static RuntimeValue?[] Mod(OpContext ctx)

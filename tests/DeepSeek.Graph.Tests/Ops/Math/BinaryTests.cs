@@ -75,11 +75,21 @@ public sealed class BinaryTests
     }
 
     [Fact]
-    public void PowBySquareMatchesPowAndBroadcasts()
+    public void SmallIntegerPowersMatchPowAndBroadcast()
     {
         using var x = TransposedRand(3, 4, -3, 3, seed: 9);
         using var two = Tensor.FromArray(new[] { 2f });
         using (var z = Run("Pow", 13, [x, two])) AssertClose(Map(x, v => v * v), z, 1e-6, 0);
+        foreach (var (e, dt) in new[] { (1f, DType.F32), (3f, DType.F32), (3f, DType.F16), (2f, DType.BF16), (3f, DType.F64) })
+        {
+            using var xd = x.To(dt);
+            using var ed = Tensor.Scalar(e, dt);
+            using var z = Run("Pow", 15, [xd, ed]);
+            Assert.Equal(dt, z.DType);
+            using var expected64 = Tensor.FromDoubles(Map(xd, v => System.Math.Pow(v, e)), x.Shape, DType.F64);
+            using var expected = expected64.To(dt);   // exact power rounded once to dt
+            AssertClose(expected.ToDoubleArray(), z, dt == DType.F64 ? 1e-15 : dt == DType.F32 ? 2.5e-7 : 0, 0);
+        }
         using var s = Tensor.Scalar(2f);
         using var x0 = Tensor.Scalar(-3f);
         using (var z = Run("Pow", 13, [x0, two])) { Assert.Equal(new Shape(1), z.Shape); Assert.Equal(9f, z.ToArray<float>()[0]); }
