@@ -31,7 +31,7 @@ public static class MathBinaryOps
         NoLegacyAxis(ctx);
         Tensor a = Require(ctx, ctx.Tensor(0), "A", Numeric), b = ctx.Tensor(1);
         SameType(ctx, a, b);
-        return One(a.DType.IsInteger() ? a.Div(b, DivRounding.Trunc) : a.Div(b));
+        return One(a.DType.IsInteger() ? Checked(ctx, () => a.Div(b, DivRounding.Trunc)) : a.Div(b));
     }
 
     /// <summary>
@@ -56,7 +56,7 @@ public static class MathBinaryOps
         }
         if (x.DType.IsInteger() && y.DType.IsInteger())
         {
-            var p = x.Pow(y);
+            var p = Checked(ctx, () => x.Pow(y));
             return One(p.DType == x.DType ? p : p.To(x.DType));
         }
         if (x.DType.IsFloatingPoint() && y.Numel == 1 && y.Rank <= x.Rank && y.ItemAsDouble() is 1 or 2 or 3)
@@ -88,11 +88,18 @@ public static class MathBinaryOps
         SameType(ctx, a, b);
         return ctx.Node.GetInt("fmod", 0) switch
         {
-            0 => One(a.Remainder(b)), // floats: the spec asks for fmod = 1; the reference computes numpy's mod
-
-            1 => One(a.Fmod(b)),
+            0 => One(Checked(ctx, () => a.Remainder(b))), // floats: the spec asks for fmod = 1; the reference uses numpy's mod
+            1 => One(Checked(ctx, () => a.Fmod(b))),
             var f => throw new ArgumentException($"{ctx.Describe()}: fmod must be 0 or 1, got {f}."),
         };
+    }
+
+    /// <summary>Integer division by zero and negative integer powers: rethrown with the node named.</summary>
+    private static Tensor Checked(OpContext ctx, Func<Tensor> f)
+    {
+        try { return f(); }
+        catch (DivideByZeroException e) { throw new DivideByZeroException($"{ctx.Describe()}: {e.Message}", e); }
+        catch (ArgumentException e) { throw new ArgumentException($"{ctx.Describe()}: {e.Message}", e); }
     }
 
     /// <summary>Folds 1..N same-typed, broadcasting inputs with <paramref name="f"/>.</summary>

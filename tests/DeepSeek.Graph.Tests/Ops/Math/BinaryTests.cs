@@ -43,6 +43,21 @@ public sealed class BinaryTests
     }
 
     [Fact]
+    public void IntegerDivisionByZeroNamesTheNode()
+    {
+        using var a = Tensor.FromArray(new[] { 1, 2 });
+        using var z = Tensor.FromArray(new[] { 0, 1 });
+        foreach (var (op, attrs) in new[] { ("Div", Array.Empty<(string, AttributeValue)>()), ("Mod", []), ("Mod", [Attr("fmod", 1L)]) })
+        {
+            var ex = Assert.Throws<DivideByZeroException>(() => Run(op, 13, [a, z], attrs));
+            Assert.Contains($"{op} node 'n0' (opset 13)", ex.Message);
+        }
+        using var neg = Tensor.FromArray(new[] { -1, 2 });
+        var ex2 = Assert.Throws<ArgumentException>(() => Run("Pow", 15, [a, neg]));
+        Assert.Contains("Pow node 'n0'", ex2.Message);
+    }
+
+    [Fact]
     public void DivRejectsMixedTypes()
     {
         using var a = Tensor.FromArray(new[] { 1f });
