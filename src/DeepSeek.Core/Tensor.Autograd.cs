@@ -47,6 +47,7 @@ public sealed partial class Tensor
     /// <summary>Attaches the node that produced this tensor (op layer only).</summary>
     internal Tensor WithGradFn(GradNode node)
     {
+        node.AddRef();
         GradFn = node;
         return this;
     }

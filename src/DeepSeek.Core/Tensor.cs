@@ -96,6 +96,7 @@ public sealed partial class Tensor : IDisposable
         if (s is null) return;
         s.Release();
         Grad?.Dispose();
+        GradFn?.DropRef();
         if (_leakId != 0) LeakTracker.Untrack(_leakId);
     }
 

@@ -13,7 +13,27 @@ public abstract class GradNode
     protected GradNode(params Tensor?[] inputs)
     {
         Next = new GradNode?[inputs.Length];
-        for (int i = 0; i < inputs.Length; i++) Next[i] = inputs[i] is { } t ? Edge(t) : null;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Next[i] = inputs[i] is { } t ? Edge(t) : null;
+            Next[i]?.AddRef();
+        }
+    }
+
+    // Live references: tensors whose GradFn this is, plus edges from downstream nodes. When the count reaches
+    // zero nothing can run this node's backward any more, so its saved tensors are released at once (and the
+    // release cascades upstream) — a forward pass recorded without a Backward() frees its activations as soon as
+    // its outputs are disposed, like PyTorch's reference-counted graph.
+    private int _refs;
+
+    internal void AddRef() => Interlocked.Increment(ref _refs);
+
+    internal void DropRef()
+    {
+        if (this is AccumulateGrad) return;
+        if (Interlocked.Decrement(ref _refs) != 0) return;
+        ReleaseSaved();
+        foreach (var n in Next) n?.DropRef();
     }
 
     /// <summary>The op name shown in errors and graph dumps ("MulBackward").</summary>

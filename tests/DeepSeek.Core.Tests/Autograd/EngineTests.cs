@@ -183,4 +183,31 @@ public sealed class AutogradMemoryTests
         }
         Assert.Equal(before, CpuBackend.Instance.Pool.Statistics.BytesInUse);
     }
+
+    [Fact]
+    public void ForwardWithoutBackwardFreesSavedTensorsWhenOutputsAreDisposed()
+    {
+        TestUtil.SettleFinalizers();
+        using var w = Tensor.RandN(new Shape(32, 32), new Generator(2)).RequireGrad();
+        using var x = Tensor.RandN(new Shape(8, 32), new Generator(3));
+        using (Tensor.NewScope()) _ = x.MatMul(w).Tanh().Exp().Sum();
+        long before = CpuBackend.Instance.Pool.Statistics.BytesInUse;
+        for (int i = 0; i < 100; i++)
+        {
+            using (Tensor.NewScope()) _ = x.MatMul(w).Tanh().Exp().Sum(); // recorded, never backpropagated
+        }
+        // no GC here: the graph is released by reference counting when the scope disposes its tensors
+        Assert.Equal(before, CpuBackend.Instance.Pool.Statistics.BytesInUse);
+    }
+
+    [Fact]
+    public void DisposingAnIntermediateKeepsTheGraphOfLaterOutputs()
+    {
+        using var w = Tensor.FromArray(new[] { 2.0 }).RequireGrad();
+        var h = w * 3.0;
+        using var y = (h * h).Sum();
+        h.Dispose();
+        y.Backward();
+        Assert.Equal(36.0, w.Grad!.Item<double>()); // d/dw (3w)² = 18w
+    }
 }
