@@ -169,7 +169,8 @@ public static class NnNorm
             2 => w.Square().Sum(axis, keepDim: true).Sqrt(),
             _ => throw new UnsupportedOperatorException($"{ctx.Describe()}: p must be 1 or 2, got {p}."),
         };
-        return As(w.Div(norm), x.DType);
+        // a zero norm divides by 1 (the ONNX reference), so an all-zero slice stays zero instead of 0/0 = NaN
+        return As(w.Div(Tensor.Where(norm.Eq(0), 1.0, norm)), x.DType);
     }
 
     private static Tensor Mvn(OpContext ctx)

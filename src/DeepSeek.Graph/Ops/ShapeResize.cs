@@ -123,13 +123,17 @@ public static class ShapeResize
         "half_pixel" => (j + 0.5) / scale - 0.5,
         "half_pixel_symmetric" => inSize / 2.0 * (1 - outSize / (scale * inSize)) + (j + 0.5) / scale - 0.5,
         "pytorch_half_pixel" => outSize > 1 ? (j + 0.5) / scale - 0.5 : 0,
-        "align_corners" => outSize == 1 ? 0 : j * (inSize - 1.0) / (outSize - 1.0),
+        // the reference divides by the unrounded output length scale·inSize (it differs from outSize when downsampling by a scale)
+        "align_corners" => AlignedLength(outSize, scale, inSize) is var ow && ow == 1 ? 0 : j * (inSize - 1.0) / (ow - 1.0),
         "asymmetric" => j / scale,
         "tf_half_pixel_for_nn" => (j + 0.5) / scale,
         _ => outSize > 1
             ? roiStart * (inSize - 1) + j * (roiEnd - roiStart) * (inSize - 1) / (outSize - 1)
             : 0.5 * (roiStart + roiEnd) * (inSize - 1),
     };
+
+    /// <summary>The output length align_corners divides by: scale·inSize, or outSize when no positive scale is known.</summary>
+    private static double AlignedLength(int outSize, double scale, int inSize) => scale > 0 ? scale * inSize : outSize;
 
     internal static AxisPlan Plan(int inSize, int outSize, double scale, double roiStart, double roiEnd, Options o)
     {
