@@ -1,7 +1,7 @@
 using DeepSeek.Backends;
-using static DeepSeek.Graph.Tests.Ops.Shape.OneNode;
+using static DeepSeek.Graph.Tests.Ops.ShapeFamily.OneNode;
 
-namespace DeepSeek.Graph.Tests.Ops.Shape;
+namespace DeepSeek.Graph.Tests.Ops.ShapeFamily;
 
 public sealed class ShapeMiscTests
 {

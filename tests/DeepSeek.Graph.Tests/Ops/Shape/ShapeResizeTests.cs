@@ -1,6 +1,6 @@
-using static DeepSeek.Graph.Tests.Ops.Shape.OneNode;
+using static DeepSeek.Graph.Tests.Ops.ShapeFamily.OneNode;
 
-namespace DeepSeek.Graph.Tests.Ops.Shape;
+namespace DeepSeek.Graph.Tests.Ops.ShapeFamily;
 
 public sealed class ShapeResizeTests
 {

@@ -1,6 +1,6 @@
 using DeepSeek.Graph.Execution;
 
-namespace DeepSeek.Graph.Tests.Ops.Shape;
+namespace DeepSeek.Graph.Tests.Ops.ShapeFamily;
 
 /// <summary>Runs one ONNX node through the interpreter.</summary>
 internal static class OneNode
