@@ -6,8 +6,20 @@ namespace DeepSeek.Backends.Cpu;
 /// <summary>Which SIMD paths this process may use. Kernels read <see cref="Level"/> once per call.</summary>
 public static class SimdInfo
 {
-    /// <summary>Vector width level picked at startup; <c>DEEPSEEK_SIMD=avx2|scalar</c> lowers it (for testing fallbacks).</summary>
-    public static SimdLevel Level { get; set; } = Detect();
+    private static SimdLevel _level = Detect();
+
+    /// <summary>
+    /// Vector width level picked at startup; <c>DEEPSEEK_SIMD=avx2|scalar</c> lowers it (for testing fallbacks).
+    /// Setting it is clamped to what the hardware supports, so asking for AVX-512 on an AVX2 machine runs AVX2.
+    /// </summary>
+    public static SimdLevel Level
+    {
+        get => _level;
+        set => _level = (SimdLevel)Math.Min((int)value, (int)HardwareLevel);
+    }
+
+    /// <summary>The widest level this processor supports.</summary>
+    public static SimdLevel HardwareLevel { get; } = DetectHardware();
 
     /// <summary>True when AVX-512 F/BW/VL/VNNI kernels are allowed.</summary>
     public static bool UseAvx512 => Level >= SimdLevel.Avx512;
@@ -15,11 +27,14 @@ public static class SimdInfo
     /// <summary>True when 256-bit (AVX2 + FMA) kernels are allowed.</summary>
     public static bool UseAvx2 => Level >= SimdLevel.Avx2;
 
-    private static SimdLevel Detect()
-    {
-        var hw = Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported && Avx512F.VL.IsSupported
+    private static SimdLevel DetectHardware() =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported && Avx512F.VL.IsSupported
             ? SimdLevel.Avx512
             : Avx2.IsSupported && Fma.IsSupported ? SimdLevel.Avx2 : SimdLevel.Scalar;
+
+    private static SimdLevel Detect()
+    {
+        var hw = DetectHardware();
         var env = Environment.GetEnvironmentVariable("DEEPSEEK_SIMD")?.Trim().ToLowerInvariant();
         var cap = env switch { "scalar" => SimdLevel.Scalar, "avx2" => SimdLevel.Avx2, _ => SimdLevel.Avx512 };
         return (SimdLevel)Math.Min((int)hw, (int)cap);
