@@ -9,6 +9,7 @@ public sealed partial class Tensor
     public Tensor Reshape(params int[] shape)
     {
         CheckAlive("Reshape");
+        if (Tracing.OpTrace.Current is { } tr) return TraceReshape(tr, this, () => Reshape(shape));
         var dims = InferShape("Reshape", shape);
         var strides = ViewStrides(dims);
         Tensor r;
@@ -28,6 +29,7 @@ public sealed partial class Tensor
     public Tensor ViewAs(params int[] shape)
     {
         CheckAlive("View");
+        if (Tracing.OpTrace.Current is { } tr) return TraceReshape(tr, this, () => ViewAs(shape));
         var dims = InferShape("View", shape);
         var strides = ViewStrides(dims) ?? throw new ShapeMismatchException(
             $"View: tensor of shape {Shape} with strides [{string.Join(", ", _strides)}] cannot be viewed as {Shape.Format(dims)} without a copy; use Reshape.");
@@ -123,6 +125,8 @@ public sealed partial class Tensor
     public Tensor Permute(params int[] dims)
     {
         CheckAlive("Permute");
+        if (Tracing.OpTrace.Current is { } tr)
+            return TraceOne(tr, "Transpose", [this], () => Permute(dims), new() { ["perm"] = dims.Select(d => (long)Shape.NormalizeAxis(d, Rank, "Permute")).ToArray() });
         if (dims.Length != Rank)
             throw new ShapeMismatchException($"Permute: got {dims.Length} dims [{string.Join(", ", dims)}] for a tensor of rank {Rank} (shape {Shape}).");
         var seen = new bool[Rank];
@@ -226,6 +230,7 @@ public sealed partial class Tensor
     public Tensor Squeeze()
     {
         CheckAlive("Squeeze");
+        if (Tracing.OpTrace.Current is { } tr) return TraceReshape(tr, this, () => Squeeze());
         var keep = Enumerable.Range(0, Rank).Where(i => _shape[i] != 1).ToArray();
         return Traced(View(keep.Select(i => _shape[i]).ToArray(), keep.Select(i => _strides[i]).ToArray(), Offset), static x => new Autograd.ReshapeBackward(x));
     }
@@ -234,6 +239,7 @@ public sealed partial class Tensor
     public Tensor Squeeze(int dim)
     {
         CheckAlive("Squeeze");
+        if (Tracing.OpTrace.Current is { } tr) return TraceReshape(tr, this, () => Squeeze(dim));
         int d = Shape.NormalizeAxis(dim, Rank, "Squeeze");
         if (_shape[d] != 1) return Traced(View(_shape, _strides, Offset), static x => new Autograd.IdentityBackward(x));
         return Traced(View(_shape.Where((_, k) => k != d).ToArray(), _strides.Where((_, k) => k != d).ToArray(), Offset), static x => new Autograd.ReshapeBackward(x));
@@ -243,6 +249,7 @@ public sealed partial class Tensor
     public Tensor Unsqueeze(int dim)
     {
         CheckAlive("Unsqueeze");
+        if (Tracing.OpTrace.Current is { } tr) return TraceReshape(tr, this, () => Unsqueeze(dim));
         int d = Shape.NormalizeAxis(dim, Rank + 1, "Unsqueeze");
         var shape = new List<int>(_shape);
         var strides = new List<long>(_strides);
@@ -256,6 +263,9 @@ public sealed partial class Tensor
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
         CheckAlive("Flatten");
+        if (Rank >= 2 && Shape.NormalizeAxis(endDim, Rank, "Flatten") == Rank - 1 && Shape.NormalizeAxis(startDim, Rank, "Flatten") == 1
+            && Tracing.OpTrace.Current is { } tr)
+            return TraceOne(tr, "Flatten", [this], () => Flatten(startDim, endDim), new() { ["axis"] = 1L });
         if (Rank == 0) return Reshape(1);
         int a = Shape.NormalizeAxis(startDim, Rank, "Flatten"), b = Shape.NormalizeAxis(endDim, Rank, "Flatten");
         if (a > b) throw new AxisOutOfRangeException($"Flatten: startDim {startDim} comes after endDim {endDim} (shape {Shape}).");
@@ -272,6 +282,7 @@ public sealed partial class Tensor
     public Tensor Contiguous()
     {
         CheckAlive("Contiguous");
+        if (Tracing.OpTrace.Current is { } tr) return TraceOne(tr, "Identity", [this], Contiguous);
         if (IsContiguous) return Traced(View(_shape, Shape.ContiguousStrides(), Offset), static x => new Autograd.IdentityBackward(x));
         return Clone();
     }
@@ -280,6 +291,7 @@ public sealed partial class Tensor
     public Tensor Clone()
     {
         CheckAlive("Clone");
+        if (Tracing.OpTrace.Current is { } tr) return TraceOne(tr, "Identity", [this], Clone);
         var t = Empty(Shape, DType, Device);
         Backend.Copy(this, t);
         return Traced(t, static x => new Autograd.IdentityBackward(x));

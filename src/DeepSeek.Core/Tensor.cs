@@ -23,6 +23,7 @@ public sealed partial class Tensor : IDisposable
         Offset = offset;
         DType = dtype;
         TensorScope.Current?.Register(this);
+        Tracing.OpTrace.Created(this);
         if (LeakTracker.Enabled) _leakId = LeakTracker.Track(this);
     }
 

@@ -9,6 +9,8 @@ public sealed partial class Tensor
     public Tensor To(DType dtype)
     {
         CheckAlive("To");
+        if (Tracing.OpTrace.Current is { } tr)
+            return TraceOne(tr, "Cast", [this], () => To(dtype), new() { ["to"] = OnnxTypeCode(dtype) });
         var result = Empty(Shape, dtype, Device);
         Backend.Cast(this, result);
         if (dtype.IsFloatingPoint() && Autograd.GradMode.ShouldRecord(this)) result.WithGradFn(new Autograd.CastBackward(this));

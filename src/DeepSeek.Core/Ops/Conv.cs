@@ -75,6 +75,16 @@ public sealed partial class Tensor
         bias?.CheckAlive(op);
         if (DeepSeek.Autocast.Lowers(this, weight, bias, out var low))
             return Lowered(this, weight, bias, low, (x, w, b) => x.ConvEntry(op, w!, b, p, transposed, outPadH, outPadW, shownWeight));
+        if (Rank == 4 && !transposed && Tracing.OpTrace.Current is { } tr)
+            return TraceOne(tr, "Conv", bias is null ? [this, weight] : [this, weight, bias],
+                () => ConvEntry(op, weight, bias, p, transposed, outPadH, outPadW, shownWeight), new()
+                {
+                    ["kernel_shape"] = new long[] { weight.Size(2), weight.Size(3) },
+                    ["strides"] = new long[] { p.StrideH, p.StrideW },
+                    ["pads"] = new long[] { p.PadTop, p.PadLeft, p.PadBottom, p.PadRight },
+                    ["dilations"] = new long[] { p.DilationH, p.DilationW },
+                    ["group"] = (long)p.Groups,
+                });
         var shown = shownWeight ?? weight.Shape;
         if (Rank == 4) return ConvCore(op, weight, bias, p, transposed, outPadH, outPadW, shown);
         using var x4 = Unsqueeze(0);

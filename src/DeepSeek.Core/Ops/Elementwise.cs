@@ -161,6 +161,8 @@ public sealed partial class Tensor
 
     private Tensor UnaryRun(UnaryOp kind, double alpha, double beta)
     {
+        if (Tracing.OpTrace.Current is { } tr && OnnxUnary(kind, alpha, beta) is { } onnx)
+            return TraceOne(tr, onnx.Op, [this], () => UnaryRun(kind, alpha, beta), onnx.Attrs);
         if (Autograd.GradMode.ShouldRecord(this))
         {
             Tensor r;

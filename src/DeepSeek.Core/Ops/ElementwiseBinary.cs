@@ -140,6 +140,8 @@ public sealed partial class Tensor
     private Tensor BinaryTS(string op, BinaryOp kind, double value)
     {
         CheckAlive(op);
+        if (Tracing.OpTrace.Current is { } tr && OnnxBinary(kind) is { } onnx)
+            return TraceScalarBinary(tr, onnx, this, value, false, () => BinaryTS(op, kind, value));
         var result = ScalarResultType(value);
         using var s = ScalarLike(value, result);
         return BinaryCore(op, kind, this, s, result);
@@ -149,6 +151,8 @@ public sealed partial class Tensor
     private static Tensor BinarySTensor(string op, BinaryOp kind, double value, Tensor t)
     {
         t.CheckAlive(op);
+        if (Tracing.OpTrace.Current is { } tr && OnnxBinary(kind) is { } onnx)
+            return TraceScalarBinary(tr, onnx, t, value, true, () => BinarySTensor(op, kind, value, t));
         var result = kind == BinaryOp.Div ? TrueDivType(t.ScalarResultType(value)) : t.ScalarResultType(value);
         using var s = t.ScalarLike(value, result);
         return BinaryCore(op, kind, s, t, result);
@@ -174,6 +178,8 @@ public sealed partial class Tensor
     /// <summary>Converts, broadcasts, runs one kernel in the compute dtype and converts the result if needed.</summary>
     private static Tensor BinaryCore(string op, BinaryOp kind, Tensor a, Tensor b, DType result, double alpha = 1)
     {
+        if (Tracing.OpTrace.Current is { } tr && OnnxBinary(kind) is { } onnx)
+            return TraceBinary(tr, onnx, kind, a, b, result, alpha, () => BinaryCore(op, kind, a, b, result, alpha));
         if (Autograd.GradMode.ShouldRecord(a, b))
         {
             Tensor r;
@@ -216,6 +222,8 @@ public sealed partial class Tensor
     private Tensor BinaryInPlace(string op, BinaryOp kind, Tensor other, double alpha)
     {
         OpChecks.Alive(op, this, other);
+        if (Tracing.OpTrace.Current is not null)
+            throw new UnsupportedOperatorException($"{op}: in-place ops cannot be traced (tensor of shape {Shape}); use the out-of-place op.");
         OpChecks.SameDevice(op, this, other);
         var shape = Shape.Broadcast(Shape, other.Shape, op);
         if (shape != Shape)

@@ -122,6 +122,7 @@ public sealed partial class Tensor
         ArgumentNullException.ThrowIfNull(b);
         OpChecks.Alive(op, a, b);
         if (DeepSeek.Autocast.Lowers(a, b, null, out var low)) return Lowered(a, b, null, low, (x, y, _) => MatMulOp(op, x, y!));
+        if (Tracing.OpTrace.Current is { } tr) return TraceOne(tr, "MatMul", [a, b], () => MatMulOp(op, a, b));
         OpChecks.SameDevice(op, a, b);
         OpChecks.SameDType(op, a, b);
         CheckMatMulDType(op, a);

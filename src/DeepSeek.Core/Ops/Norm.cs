@@ -28,6 +28,7 @@ public sealed partial class Tensor
         CheckChannelVector(op, bias, c, "bias", sameDType: true);
         if (training && (long)n * l <= 1)
             throw new ShapeMismatchException($"{op}: training needs more than 1 value per channel, got input {Shape}.");
+        if (!training && Tracing.OpTrace.Current is { } tr) return TraceBatchNorm(tr, runningMean!, runningVar!, weight, bias, momentum, eps);
         if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
         {
             using (NoGrad())

@@ -71,6 +71,16 @@ public sealed partial class Tensor
         }
         if (Size(2) == 0 || Size(3) == 0)
             throw new ShapeMismatchException($"AdaptiveAvgPool2d: input {Shape} has an empty spatial dimension.");
+        if (Tracing.OpTrace.Current is { } tr)
+        {
+            if (outputH == 1 && outputW == 1) return TraceOne(tr, "GlobalAveragePool", [this], () => AdaptiveAvgPool2d(1, 1));
+            if (Size(2) % outputH == 0 && Size(3) % outputW == 0)
+            {
+                long kh = Size(2) / outputH, kw = Size(3) / outputW;
+                return TraceOne(tr, "AveragePool", [this], () => AdaptiveAvgPool2d(outputH, outputW),
+                    new() { ["kernel_shape"] = new[] { kh, kw }, ["strides"] = new[] { kh, kw } });
+            }
+        }
         if (Autograd.GradMode.ShouldRecord(this))
         {
             Tensor r;
@@ -135,6 +145,19 @@ public sealed partial class Tensor
             using (o4)
             using (i4)
                 return (o4.Squeeze(0), i4?.Squeeze(0));
+        }
+        if (kind != PoolKind.MaxWithIndices && Tracing.OpTrace.Current is { } tr)
+        {
+            var attrs = new Dictionary<string, object>
+            {
+                ["kernel_shape"] = new long[] { k.H, k.W }, ["strides"] = new long[] { s.H, s.W },
+                ["pads"] = new long[] { pad.H, pad.W, pad.H, pad.W }, ["ceil_mode"] = ceil ? 1L : 0L,
+            };
+            if (kind == PoolKind.Max) attrs["dilations"] = new long[] { dil.H, dil.W };
+            else attrs["count_include_pad"] = countIncludePad ? 1L : 0L;
+            var y = TraceOne(tr, kind == PoolKind.Max ? "MaxPool" : "AveragePool", [this],
+                () => PoolEntry(op, k, stride, pad, dil, ceil, countIncludePad, kind).Output, attrs);
+            return (y, null);
         }
         int oh = PoolOutSize(op, Size(2), k.H, s.H, pad.H, dil.H, ceil);
         int ow = PoolOutSize(op, Size(3), k.W, s.W, pad.W, dil.W, ceil);
