@@ -16,7 +16,7 @@ public static class OpTrace
     private static int s_active;
 
     /// <summary>The active tracer on this flow, or null when none is active or recording is suspended.</summary>
-    public static IOpTracer? Current => s_state.Value is { Suspended: 0 } st ? st.Tracer : null;
+    public static IOpTracer? Current => Volatile.Read(ref s_active) != 0 && s_state.Value is { Suspended: 0 } st ? st.Tracer : null; // the counter keeps untraced ops off the AsyncLocal
 
     /// <summary>Makes <paramref name="tracer"/> the current tracer until the returned scope is disposed.</summary>
     public static OpTraceScope Begin(IOpTracer tracer)
