@@ -158,6 +158,7 @@ public sealed partial class Tensor
         if (end < 0) end += n;
         start = Math.Clamp(start, 0, n);
         end = Math.Clamp(end, start, n);
+        if (Tracing.OpTrace.Current is { } tr) return TraceSlice(tr, this, d, start, end, step);
         var shape = (int[])_shape.Clone();
         var strides = (long[])_strides.Clone();
         shape[d] = (int)((end - start + step - 1) / step);
@@ -199,6 +200,7 @@ public sealed partial class Tensor
     public Tensor Expand(params int[] shape)
     {
         CheckAlive("Expand");
+        if (Tracing.OpTrace.Current is { } tr) return TraceWithShape(tr, "Expand", this, () => Expand(shape));
         if (shape.Length < Rank)
             throw new ShapeMismatchException($"Expand: target {Shape.Format(shape)} has fewer dims than the tensor's shape {Shape}.");
         int lead = shape.Length - Rank;

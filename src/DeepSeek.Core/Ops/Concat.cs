@@ -31,6 +31,8 @@ public sealed partial class Tensor
         }
         if (first.Rank == 0) throw new ShapeMismatchException($"{op}: zero-dimensional tensor {refIndex} cannot be concatenated; use Stack or Unsqueeze first.");
         int axis = Shape.NormalizeAxis(dim, first.Rank, op);
+        if (parts.Count > 0 && parts.All(t => t.DType == dtype) && Tracing.OpTrace.Current is { } tr)
+            return TraceOne(tr, "Concat", parts.ToArray(), () => Concat(tensors, dim), new() { ["axis"] = (long)axis });
         long total = 0;
         foreach (var t in parts)
         {

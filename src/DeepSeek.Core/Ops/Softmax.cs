@@ -17,6 +17,8 @@ public sealed partial class Tensor
         OpChecks.Floating(op, this);
         if (DeepSeek.Autocast.Widens(this)) return Widened(x => x.SoftmaxCore(op, dim, log));
         int axis = Shape.NormalizeAxis(dim, Rank, op);
+        if (Tracing.OpTrace.Current is { } tr)
+            return TraceOne(tr, log ? "LogSoftmax" : "Softmax", [this], () => SoftmaxCore(op, dim, log), new() { ["axis"] = (long)axis });
         if (Autograd.GradMode.ShouldRecord(this))
         {
             Tensor r;

@@ -118,15 +118,34 @@ public sealed partial class Tensor
         _ => null,
     };
 
-    /// <summary>Records a Reshape to this tensor's dims from <paramref name="x"/> (shape given as an I64 constant).</summary>
-    private static Tensor TraceReshape(IOpTracer tr, Tensor x, Func<Tensor> compute)
+    /// <summary>Records a Reshape from <paramref name="x"/> to the result's dims (an I64 shape constant).</summary>
+    private static Tensor TraceReshape(IOpTracer tr, Tensor x, Func<Tensor> compute) => TraceWithShape(tr, "Reshape", x, compute);
+
+    /// <summary>Records <paramref name="onnxOp"/>(x, shape) whose shape input is the result's dims (Reshape, Expand).</summary>
+    private static Tensor TraceWithShape(IOpTracer tr, string onnxOp, Tensor x, Func<Tensor> compute)
     {
         using (OpTrace.Suspend())
         {
             var r = compute();
             using var shape = FromArray(r._shape.Select(d => (long)d).ToArray(), r.Rank);
             tr.Constant(shape);
-            tr.Record("Reshape", [x, shape], [r], null);
+            tr.Record(onnxOp, [x, shape], [r], null);
+            return r;
+        }
+    }
+
+    /// <summary>Records ONNX Slice(x, starts, ends, axes, steps) for one axis (start/end already clamped).</summary>
+    private static Tensor TraceSlice(IOpTracer tr, Tensor x, int axis, long start, long end, long step)
+    {
+        using (OpTrace.Suspend())
+        {
+            var r = x.Slice(axis, start, end, step);
+            using var starts = FromArray(new[] { start }, 1);
+            using var ends = FromArray(new[] { end }, 1);
+            using var axes = FromArray(new[] { (long)axis }, 1);
+            using var steps = FromArray(new[] { step }, 1);
+            foreach (var c in new[] { starts, ends, axes, steps }) tr.Constant(c);
+            tr.Record("Slice", [x, starts, ends, axes, steps], [r], null);
             return r;
         }
     }

@@ -150,13 +150,50 @@ public sealed class TracerTests
         using var x = Tensor.RandN(new Shape(4, 6), new Generator(8));
         var e = Assert.Throws<UnsupportedOperatorException>(() => Tracer.Trace(t =>
         {
-            using var s = t.Slice(1, 0, 6, 2); // Slice does not record itself
-            return s.Relu();
+            using var z = Tensor.Full(new Shape(4, 6), 2.0); // made during tracing by nothing that records
+            return t + z;
         }, x));
-        Assert.Contains("[4, 3]", e.Message);
-        Assert.Contains("Relu", e.Message);
-        var e2 = Assert.Throws<UnsupportedOperatorException>(() => Tracer.Trace(t => t.Slice(0, 1, 3), x));
+        Assert.Contains("[4, 6]", e.Message);
+        Assert.Contains("Add", e.Message);
+        Assert.Contains("cannot be recorded", e.Message);
+        var e2 = Assert.Throws<UnsupportedOperatorException>(() => Tracer.Trace(_ => Tensor.Zeros(new Shape(2, 5)), x));
         Assert.Contains("graph output", e2.Message);
+        Assert.Contains("[2, 5]", e2.Message);
+        // an op without an ONNX recording (a comparison) is rejected where its result is read
+        Assert.Throws<UnsupportedOperatorException>(() => Tracer.Trace(t =>
+        {
+            using var s = t.Gt(0.0);
+            return s.To(DType.F32);
+        }, x));
+    }
+
+    [Fact]
+    public void SliceExpandConcatAndSoftmaxRecordAndMatchEager()
+    {
+        using var x = Tensor.RandN(new Shape(4, 6), new Generator(11));
+        using var row = Tensor.RandN(new Shape(1, 3), new Generator(12));
+        Func<Tensor, Tensor> f = t =>
+        {
+            using var s = t.Slice(1, 1, -1, 2);          // [4, 2] with step
+            using var tt = t.T;
+            using var s2 = tt.Slice(0, 0, 3);            // [3, 4] of a transposed view
+            using var s2t = s2.T;                        // [4, 3]
+            using var e = row.Expand(4, 3);              // [4, 3] stride-0
+            using var sum = s2t + e;
+            using var c = Tensor.Concat([s, sum], 1);    // [4, 5]
+            using var sm = c.Softmax(-1);
+            return sm.LogSoftmax(0);
+        };
+        using var g = Tracer.Trace(f, x);
+        var ops = g.Nodes.Select(n => n.OpType).ToArray();
+        Assert.Equal(2, ops.Count(o => o == "Slice"));
+        Assert.Contains("Expand", ops);
+        Assert.Contains("Concat", ops);
+        Assert.Contains("Softmax", ops);
+        Assert.Contains("LogSoftmax", ops);
+        using var eager = f(x);
+        using var traced = RunGraph(g, x);
+        AssertSame(eager, traced);
     }
 
     [Fact]
