@@ -101,6 +101,26 @@ public sealed class TraceExportTests
     }
 
     [Fact]
+    public void ResNet50TracesExportsAndMatchesOnnxRuntime()
+    {
+        var gen = new Generator(15);
+        var model = ResNet.ResNet50(numClasses: 10, generator: gen);
+        RandomizeBatchNormStats(model, gen);
+        using var x = Tensor.RandN(new DeepSeek.Shape(1, 3, 64, 64), gen);
+        CheckTraceExportRun(model, x, ["Conv", "BatchNormalization", "Relu", "MaxPool", "Add", "GlobalAveragePool", "Gemm"]);
+    }
+
+    [Fact]
+    public void Vgg16TracesExportsAndMatchesOnnxRuntime()
+    {
+        // the full VGG-16 feature stack at 224×224 (7×7 before the adaptive pool); a narrow classifier keeps it light
+        var gen = new Generator(16);
+        var model = new Vgg(new VisionConfig { Architecture = "vgg16", NumClasses = 10, HiddenFeatures = 64 }, gen);
+        using var x = Tensor.RandN(new DeepSeek.Shape(1, 3, 224, 224), gen);
+        CheckTraceExportRun(model, x, ["Conv", "Relu", "MaxPool", "Gemm"]);
+    }
+
+    [Fact]
     public void TracedGraphWithDynamicBatchRunsInOnnxRuntimeForAnotherBatchSize()
     {
         var gen = new Generator(14);
