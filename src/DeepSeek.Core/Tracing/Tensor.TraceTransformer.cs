@@ -220,4 +220,34 @@ public sealed partial class Tensor
             return r;
         }
     }
+
+    /// <summary>Sum as ReduceSum (axes input, opset 13+) or Mean as ReduceMean (axes attribute, opset 17); integer sums cast to I64 first.</summary>
+    private Tensor TraceReduce(IOpTracer tr, bool mean, int[] axes, bool keepDim, Func<Tensor> compute)
+    {
+        using (OpTrace.Suspend())
+        {
+            var r = compute();
+            if (IsTraceConstant(this)) return TraceFold(tr, r);
+            var temps = new List<Tensor>();
+            try
+            {
+                var x = TraceCastTo(tr, this, r.DType, temps);
+                var axesL = axes.Select(a => (long)a).ToArray();
+                if (mean)
+                    tr.Record("ReduceMean", [x], [r], new Dictionary<string, object> { ["axes"] = axesL, ["keepdims"] = keepDim ? 1L : 0L });
+                else
+                {
+                    var ax = FromArray(axesL, axesL.Length);
+                    temps.Add(ax);
+                    tr.Constant(ax);
+                    tr.Record("ReduceSum", [x, ax], [r], new Dictionary<string, object> { ["keepdims"] = keepDim ? 1L : 0L });
+                }
+                return r;
+            }
+            finally
+            {
+                foreach (var t in temps) t.Dispose();
+            }
+        }
+    }
 }

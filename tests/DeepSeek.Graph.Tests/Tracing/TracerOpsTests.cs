@@ -146,4 +146,26 @@ public sealed class TracerOpsTests
         Assert.DoesNotContain("Not", ops);
         Assert.Contains("Where", ops);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SumAndMeanRecordReduceSumAndReduceMean(bool keepDim)
+    {
+        using var x = Tensor.RandN(new Shape(3, 4, 5), new Generator(41));
+        var ops = TraceAndCompare(t =>
+        {
+            using var tt = t.Transpose(0, 2);                // non-contiguous [5, 4, 3]
+            using var s = tt.Sum([0, -1], keepDim);
+            using var m = t.Mean(1, keepDim);
+            using var m2 = m.Mean([0, 1]);
+            using var s2 = s.Sum(0);
+            return s2 + m2;
+        }, x);
+        Assert.Contains("ReduceSum", ops);
+        Assert.Contains("ReduceMean", ops);
+        using var ints = Tensor.FromArray(new int[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        var ops2 = TraceAndCompare(t => t.Sum(1, keepDim), ints);      // i32 sums to i64: a Cast first
+        Assert.Contains("Cast", ops2);
+    }
 }
