@@ -24,7 +24,7 @@ public sealed partial class Tensor
     {
         var t = Empty(shape, dtype, device);
         t.Backend.Fill(t, value);
-        return t;
+        return TraceCreated(t);
     }
 
     /// <summary>All zeros.</summary>
@@ -60,7 +60,7 @@ public sealed partial class Tensor
         if (n > int.MaxValue) throw new ArgumentException($"Arange: {n} elements exceed the limit for one dimension.");
         var vals = new double[n];
         for (long i = 0; i < n; i++) vals[i] = start + i * step;
-        return FromDoubles(vals, new Shape((int)n), dtype, device);
+        return TraceCreated(FromDoubles(vals, new Shape((int)n), dtype, device));
     }
 
     /// <summary>Values 0, 1, …, end−1.</summary>
@@ -71,7 +71,7 @@ public sealed partial class Tensor
     {
         var vals = new double[(long)n * n];
         for (int i = 0; i < n; i++) vals[(long)i * n + i] = 1;
-        return FromDoubles(vals, new Shape(n, n), dtype, device);
+        return TraceCreated(FromDoubles(vals, new Shape(n, n), dtype, device));
     }
 
     /// <summary>Uniform samples in [low, high) from <paramref name="generator"/> (default: <see cref="Generator.Default"/>).</summary>

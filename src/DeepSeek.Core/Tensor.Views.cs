@@ -187,6 +187,7 @@ public sealed partial class Tensor
         long i = index < 0 ? index + n : index;
         if (i < 0 || i >= n)
             throw new IndexOutOfRangeException($"Select: index {index} is out of range for dim {dim} of size {n} (shape {Shape}).");
+        if (Tracing.OpTrace.Current is { } tr) return TraceSelect(tr, this, d, i, () => Select(d, i));
         var shape = _shape.Where((_, k) => k != d).ToArray();
         var strides = _strides.Where((_, k) => k != d).ToArray();
         var v = View(shape, strides, Offset + i * _strides[d]);

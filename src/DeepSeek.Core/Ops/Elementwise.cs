@@ -81,7 +81,7 @@ public sealed partial class Tensor
 
     /// <summary>GELU: exact x·Φ(x) with erf, or the tanh approximation (floating dtypes).</summary>
     public Tensor Gelu(GeluApproximation approximate = GeluApproximation.None) =>
-        UnaryFloating("Gelu", approximate == GeluApproximation.Tanh ? UnaryOp.GeluTanh : UnaryOp.Gelu);
+        Tracing.OpTrace.Current is { } tr && DType.IsFloatingPoint() && !IsDisposed ? TraceGelu(tr, this, approximate) : UnaryFloating("Gelu", approximate == GeluApproximation.Tanh ? UnaryOp.GeluTanh : UnaryOp.Gelu);
 
     /// <summary>x if x &gt; 0 else negativeSlope·x (floating dtypes).</summary>
     public Tensor LeakyRelu(double negativeSlope = 0.01) => UnaryFloating("LeakyRelu", UnaryOp.LeakyRelu, negativeSlope);
@@ -129,6 +129,7 @@ public sealed partial class Tensor
     {
         CheckAlive("LogicalNot");
         if (DType != DType.Bool) throw new DTypeMismatchException($"LogicalNot: expected a bool tensor, got {DType.Name()} with shape {Shape}; compare first (e.g. x.Ne(0)).");
+        if (Tracing.OpTrace.Current is { } tr) return TraceOneOrFold(tr, "Not", this, [this], LogicalNot);
         var y = Empty(Shape, DType.Bool, Device);
         Backend.Unary(UnaryOp.LogicalNot, this, y);
         return y;

@@ -49,6 +49,7 @@ public sealed partial class Tensor
             using (NoGrad()) r = Where(cond, a, b);
             return r.WithGradFn(new Autograd.WhereBackward(cond, a, b));
         }
+        if (Tracing.OpTrace.Current is { } tr) return TraceWhere(tr, cond, a, b, () => Where(cond, a, b));
         var shape = Shape.Broadcast(Shape.Broadcast(cond.Shape, a.Shape, "Where"), b.Shape, "Where");
         var dtype = DTypeInfo.Promote(a.DType, b.DType);
         using var ac = ConvertView(a, dtype);
@@ -119,6 +120,7 @@ public sealed partial class Tensor
     {
         OpChecks.SameDevice(op, a, b);
         var shape = Shape.Broadcast(a.Shape, b.Shape, op);
+        if (Tracing.OpTrace.Current is { } tr) return TraceCompare(tr, kind, a, b, compute, () => CompareCore(op, kind, a, b, compute));
         using var ac = ConvertView(a, compute);
         using var bc = ConvertView(b, compute);
         using var av = ac.BroadcastTo(shape);

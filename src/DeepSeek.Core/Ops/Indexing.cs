@@ -20,6 +20,7 @@ public sealed partial class Tensor
         if (Rank == 0) throw new ShapeMismatchException($"{op}: input must have at least one dimension, got a scalar (shape []).");
         if (index.Rank > 1) throw new ShapeMismatchException($"{op}: index must be 1-d, got shape {index.Shape}.");
         int axis = Shape.NormalizeAxis(dim, Rank, op);
+        if (index.Rank == 1 && Tracing.OpTrace.Current is { } tr) return TraceGather(tr, this, index, axis, () => IndexSelect(axis, index));
         if (Autograd.GradMode.ShouldRecord(this))
         {
             Tensor r;
@@ -46,6 +47,7 @@ public sealed partial class Tensor
         OpChecks.SameDevice(op, indices, weight);
         CheckIndexDType(op, indices);
         OpChecks.Rank(op, weight, 2, "weight");
+        if (Tracing.OpTrace.Current is { } tr) return TraceGather(tr, weight, indices, 0, () => Embedding(indices, weight));
         if (Autograd.GradMode.ShouldRecord(weight))
         {
             Tensor r;

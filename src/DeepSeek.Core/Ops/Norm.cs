@@ -88,6 +88,7 @@ public sealed partial class Tensor
             if (!t.ShapeArray.AsSpan().SequenceEqual(normalizedShape))
                 throw new ShapeMismatchException($"{op}: {name} must have shape {Shape.Format(normalizedShape)} (normalizedShape), got {t.Shape}.");
         }
+        if (Tracing.OpTrace.Current is { } tr) return TraceLayerNorm(tr, this, r, weight, bias, eps, () => LayerNorm(normalizedShape, weight, bias, eps));
         if (Autograd.GradMode.ShouldRecord([this, weight, bias]))
         {
             Tensor res;

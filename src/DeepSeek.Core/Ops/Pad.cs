@@ -85,6 +85,7 @@ public sealed partial class Tensor
     {
         CheckAlive(op);
         if (Rank < 2) throw new ShapeMismatchException($"{op}: expects a tensor with at least 2 dimensions, got shape {Shape}.");
+        if (Tracing.OpTrace.Current is { } tr) return TraceTriangle(tr, this, diagonal, upper, () => Triangle(op, diagonal, upper));
         var result = RunKernel(Empty(Shape, DType, Device), dst => Backend.Triangle(this, diagonal, upper, dst));
         return Autograd.GradMode.ShouldRecord(this) ? result.WithGradFn(new Autograd.TriangleBackward(this, diagonal, upper)) : result;
     }
@@ -102,6 +103,7 @@ public sealed partial class Tensor
         if (mask.DType != DType.Bool)
             throw new DTypeMismatchException($"{op}: mask must be bool, got {mask.DType.Name()} with shape {mask.Shape}.");
         CheckFillValue(op, DType, value);
+        if (Tracing.OpTrace.Current is { } tr) return TraceMaskedFill(tr, mask, value, () => MaskedFill(mask, value));
         if (Autograd.GradMode.ShouldRecord(this))
         {
             Tensor r;

@@ -69,6 +69,8 @@ public sealed partial class Tensor
         var axes = ReductionAxes(op, dims);
         if (rop is ReduceOp.Mean or ReduceOp.LogSumExp) OpChecks.Floating(op, this);
         if (rop is ReduceOp.Max or ReduceOp.Min) CheckNotEmpty(op, axes);
+        if (rop is ReduceOp.Sum or ReduceOp.Mean && axes.Length > 0 && Tracing.OpTrace.Current is { } tr)
+            return TraceReduce(tr, rop == ReduceOp.Mean, axes, keepDim, () => ReduceCore(op, rop, axes, keepDim));
         if (DType.IsFloatingPoint() && Autograd.GradMode.ShouldRecord(this))
         {
             Tensor r;
