@@ -12,7 +12,7 @@ public sealed class ConformanceCaseTests
         return OnnxValue.Load(Path.Combine(NodeTestData.Case(testCase), "test_data_set_0", file), info.Type);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void AbsInputAndOutput()
     {
         using var x = LoadValue("test_abs", "input_0.pb", 0, true);
@@ -28,7 +28,7 @@ public sealed class ConformanceCaseTests
         for (int i = 0; i < 60; i++) Assert.Equal(MathF.Abs(xs[i]), ys[i]);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void CastFloatToFloat16Output()
     {
         using var x = LoadValue("test_cast_FLOAT_to_FLOAT16", "input_0.pb", 0, true);
@@ -46,7 +46,7 @@ public sealed class ConformanceCaseTests
         Assert.Equal(0.47900390625, y.Tensor.ToDoubleArray()[0]);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void AddBcastInputs()
     {
         using var x = LoadValue("test_add_bcast", "input_0.pb", 0, true);
@@ -61,7 +61,7 @@ public sealed class ConformanceCaseTests
         for (int i = 0; i < 60; i++) Assert.Equal(xs[i] + ys[i % 5], zs[i]);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void SequenceAndOptionalValues()
     {
         var seqModel = OnnxModelFile.Load(Path.Combine(NodeTestData.Case("test_identity_sequence"), "model.onnx"));
@@ -84,10 +84,10 @@ public sealed class ConformanceCaseTests
         }
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void StringTensorIsUnsupportedWithName()
     {
-        var dir = Directory.GetDirectories(NodeTestData.NodeDir!, "test_strnormalizer*").OrderBy(d => d, StringComparer.Ordinal).First();
+        var dir = Directory.GetDirectories(NodeTestData.NodeDir, "test_strnormalizer*").OrderBy(d => d, StringComparer.Ordinal).First();
         var e = Assert.Throws<UnsupportedDataTypeException>(() => TensorProtoConverter.ToTensor(OnnxModelFile.LoadTensor(Path.Combine(dir, "test_data_set_0", "input_0.pb"))));
         Assert.Contains("STRING", e.Message, StringComparison.Ordinal);
     }

@@ -16,13 +16,13 @@ public sealed class ConformanceRegressionTests
 {
     private static string ExpectedPath => Path.Combine(NodeTestData.RepoRoot!, "tests", "DeepSeek.Onnx.Conformance", "expected-status.txt");
 
-    [NodeTestsFact]
+    [Fact]
     public void NoCaseExpectedToPassRegresses()
     {
         var expected = ExpectedStatus.Read(ExpectedPath);
         Assert.True(expected.Count(kv => kv.Value == "pass") > 0, $"{ExpectedPath} lists no passing case.");
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        var results = Suite.RunAll(NodeTestData.NodeDir!, null, Suite.DefaultTimeout);
+        var results = Suite.RunAll(NodeTestData.NodeDir, null, Suite.DefaultTimeout);
         var names = results.Select(r => r.Case).ToHashSet(StringComparer.Ordinal);
         var vanished = expected.Keys.Where(k => !names.Contains(k)).ToList();
         Assert.True(vanished.Count == 0, $"cases listed in expected-status.txt but missing from the suite: {string.Join(", ", vanished)}");
@@ -32,7 +32,7 @@ public sealed class ConformanceRegressionTests
             string.Join("\n", regressions.Select(r => $"  {r.Case}: {r.StatusName}: {r.Reason}")));
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void ACaseWithAWrongKernelFailsWithTheMismatchedValue()
     {
         // the runner must catch wrong answers: test_add passes, and its expected output x + y compared against x

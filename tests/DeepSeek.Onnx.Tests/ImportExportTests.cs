@@ -8,12 +8,12 @@ namespace DeepSeek.Onnx.Tests;
 /// <summary>ONNX ⇄ IR: every node-test model imports, exports and re-imports to an equivalent graph.</summary>
 public sealed class ImportExportTests(ITestOutputHelper output)
 {
-    [NodeTestsFact]
+    [Fact]
     public void AllNodeTestModelsRoundTripThroughTheIr()
     {
         int ok = 0;
         var unsupported = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var dir in Directory.GetDirectories(NodeTestData.NodeDir!, "test_*").OrderBy(d => d, StringComparer.Ordinal))
+        foreach (var dir in Directory.GetDirectories(NodeTestData.NodeDir, "test_*").OrderBy(d => d, StringComparer.Ordinal))
         {
             var proto = OnnxModelFile.Load(Path.Combine(dir, "model.onnx"));
             IrGraph first;
@@ -71,7 +71,7 @@ public sealed class ImportExportTests(ITestOutputHelper output)
         }
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void IfBranchesReadOuterScopeValuesAndOpsetsAreRecorded()
     {
         var proto = OnnxModelFile.Load(Path.Combine(NodeTestData.Case("test_if"), "model.onnx"));
@@ -88,7 +88,7 @@ public sealed class ImportExportTests(ITestOutputHelper output)
         Assert.Equal(DType.Bool, ((TensorType)g.Inputs[0].Type!).ElementType);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void LoopBodyHasItsInputs()
     {
         var proto = OnnxModelFile.Load(Path.Combine(NodeTestData.Case("test_loop11"), "model.onnx"));
@@ -100,11 +100,11 @@ public sealed class ImportExportTests(ITestOutputHelper output)
         Assert.Equal(DType.Bool, ((TensorType)body.Inputs[1].Type!).ElementType);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void SubGraphsReadOuterScopeValuesAsTheParentsValueObjects()
     {
         int outerRefs = 0, subgraphs = 0;
-        foreach (var dir in Directory.GetDirectories(NodeTestData.NodeDir!, "test_*").Where(d => d.Contains("loop", StringComparison.Ordinal)
+        foreach (var dir in Directory.GetDirectories(NodeTestData.NodeDir, "test_*").Where(d => d.Contains("loop", StringComparison.Ordinal)
                      || d.Contains("scan", StringComparison.Ordinal) || d.Contains("_if", StringComparison.Ordinal) || d.Contains("range", StringComparison.Ordinal)))
         {
             IrGraph g;

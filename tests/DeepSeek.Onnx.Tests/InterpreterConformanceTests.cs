@@ -5,7 +5,7 @@ namespace DeepSeek.Onnx.Tests;
 /// <summary>Imported node-test models run on the IR interpreter and match the suite's expected outputs (rtol 1e-3, atol 1e-7).</summary>
 public sealed class InterpreterConformanceTests
 {
-    [NodeTestsTheory]
+    [Theory]
     [InlineData("test_add")]
     [InlineData("test_add_bcast")]
     [InlineData("test_relu")]

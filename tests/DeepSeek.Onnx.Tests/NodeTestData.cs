@@ -5,29 +5,24 @@ internal static class NodeTestData
 {
     public static readonly string? RepoRoot = FindRepoRoot();
 
-    public static readonly string? NodeDir = RepoRoot is null
+    private static readonly string? Found = RepoRoot is null
         ? null
         : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "onnx-node-tests", "node")) is var d && Directory.Exists(d) ? d : null;
 
-    public static string SkipReason =>
-        $"ONNX node tests not found (looked for <repo root>/../shared/onnx-node-tests/node from repo root '{RepoRoot ?? "<not found>"}').";
+    /// <summary>
+    /// The node-test folder. The suite ships beside every checkout (and CI's), so its absence is a failure, not a
+    /// reason to skip: a missing folder would otherwise turn the conformance tests into tests that cannot fail.
+    /// </summary>
+    public static string NodeDir => Found ?? throw new DirectoryNotFoundException(
+        $"ONNX node tests not found (looked for <repo root>/../shared/onnx-node-tests/node from repo root '{RepoRoot ?? "<not found>"}').");
 
-    public static string Case(string name) => Path.Combine(NodeDir!, name);
+    public static string Case(string name) => Path.Combine(NodeDir, name);
 
     private static string? FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "DeepSeek.slnx"))) return dir.FullName;
         return null;
-    }
-}
-
-/// <summary>A fact that is skipped, with the reason, when the node test folder is absent.</summary>
-public sealed class NodeTestsFactAttribute : FactAttribute
-{
-    public NodeTestsFactAttribute()
-    {
-        if (NodeTestData.NodeDir is null) Skip = NodeTestData.SkipReason;
     }
 }
 
@@ -43,14 +38,5 @@ internal sealed class TempDir : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
-/// <summary>A theory that is skipped, with the reason, when the node test folder is absent.</summary>
-public sealed class NodeTestsTheoryAttribute : TheoryAttribute
-{
-    public NodeTestsTheoryAttribute()
-    {
-        if (NodeTestData.NodeDir is null) Skip = NodeTestData.SkipReason;
     }
 }

@@ -7,9 +7,9 @@ namespace DeepSeek.Onnx.Tests;
 /// <summary>Every model and value file of the ONNX backend node tests parses, validates and round-trips.</summary>
 public sealed class NodeTestFilesTests(ITestOutputHelper output)
 {
-    private static string[] CaseDirs() => Directory.GetDirectories(NodeTestData.NodeDir!, "test_*").OrderBy(d => d, StringComparer.Ordinal).ToArray();
+    private static string[] CaseDirs() => Directory.GetDirectories(NodeTestData.NodeDir, "test_*").OrderBy(d => d, StringComparer.Ordinal).ToArray();
 
-    [NodeTestsFact]
+    [Fact]
     public void AllModelsParseWithOpsetImportsAndRoundTrip()
     {
         var dirs = CaseDirs();
@@ -59,7 +59,7 @@ public sealed class NodeTestFilesTests(ITestOutputHelper output)
         Assert.Equal(dirs.Length, byteIdentical);
     }
 
-    [NodeTestsFact]
+    [Fact]
     public void AllValueFilesParseByGraphTypeAndConvert()
     {
         int files = 0, tensors = 0, sequences = 0, optionals = 0, converted = 0, unsupported = 0;
