@@ -3,6 +3,7 @@ namespace DeepSeek.Tests.Autograd;
 /// <summary>
 /// Finite-difference gradient check in F64: the analytic gradient of L = Σ f(inputs) · w (w fixed random
 /// weights) from Backward() is compared with central differences (L(x + h) − L(x − h)) / 2h per element.
+/// Shared with the NN tests (linked into that project).
 /// </summary>
 public static class GradCheck
 {
@@ -11,7 +12,9 @@ public static class GradCheck
         using var scope = Tensor.NewScope();
         var values = inputs.Select(t => t.ToDoubleArray()).ToArray();
         var shapes = inputs.Select(t => t.Shape).ToArray();
-        var leaves = values.Select((v, i) => Tensor.FromDoubles(v, shapes[i], DType.F64).RequireGrad(inputs[i].RequiresGrad)).ToArray();
+        // floating inputs are checked in F64; integer inputs (indices, labels) keep their dtype and get no gradient
+        var dtypes = inputs.Select(t => t.DType.IsFloatingPoint() ? DType.F64 : t.DType).ToArray();
+        var leaves = values.Select((v, i) => Tensor.FromDoubles(v, shapes[i], dtypes[i]).RequireGrad(inputs[i].RequiresGrad)).ToArray();
         var output = f(leaves);
         var w = Tensor.RandN(output.Shape, new Generator(seed), dtype: DType.F64);
         var loss = (output * w).Sum();
@@ -25,13 +28,13 @@ public static class GradCheck
             var numeric = new double[analytic.Length];
             for (int j = 0; j < numeric.Length; j++)
             {
-                numeric[j] = (Eval(f, values, shapes, i, j, eps, wv) - Eval(f, values, shapes, i, j, -eps, wv)) / (2 * eps);
+                numeric[j] = (Eval(f, values, shapes, dtypes, i, j, eps, wv) - Eval(f, values, shapes, dtypes, i, j, -eps, wv)) / (2 * eps);
             }
             TestUtil.AssertClose(numeric, analytic, rtol, atol + 1e-6 * numeric.Select(Math.Abs).DefaultIfEmpty(0).Max());
         }
     }
 
-    private static double Eval(Func<Tensor[], Tensor> f, double[][] values, Shape[] shapes, int which, int index, double delta, double[] w)
+    private static double Eval(Func<Tensor[], Tensor> f, double[][] values, Shape[] shapes, DType[] dtypes, int which, int index, double delta, double[] w)
     {
         using var noGrad = Tensor.NoGrad();
         using var scope = Tensor.NewScope();
@@ -40,7 +43,7 @@ public static class GradCheck
         {
             var v = (double[])values[k].Clone();
             if (k == which) v[index] += delta;
-            xs[k] = Tensor.FromDoubles(v, shapes[k], DType.F64);
+            xs[k] = Tensor.FromDoubles(v, shapes[k], dtypes[k]);
         }
         var y = f(xs).ToDoubleArray();
         double s = 0;
