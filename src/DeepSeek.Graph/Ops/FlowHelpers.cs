@@ -5,34 +5,6 @@ namespace DeepSeek.Graph.Ops;
 /// <summary>Helpers for the control-flow, sequence and optional kernels.</summary>
 internal static class FlowHelpers
 {
-    /// <summary>The ONNX <c>TensorProto.DataType</c> code as a Core dtype; throws naming the op for types Core lacks.</summary>
-    public static DType FromOnnxType(long code, string who) => code switch
-    {
-        1 => DType.F32,
-        2 => DType.U8,
-        3 => DType.I8,
-        5 => DType.I16,
-        6 => DType.I32,
-        7 => DType.I64,
-        9 => DType.Bool,
-        10 => DType.F16,
-        11 => DType.F64,
-        16 => DType.BF16,
-        _ => throw new UnsupportedOperatorException($"{who}: ONNX element type {code} ({OnnxTypeName(code)}) is not supported; supported are float, double, float16, bfloat16, int8, uint8, int16, int32, int64 and bool."),
-    };
-
-    private static string OnnxTypeName(long code) => code switch
-    {
-        4 => "uint16",
-        8 => "string",
-        12 => "uint32",
-        13 => "uint64",
-        14 => "complex64",
-        15 => "complex128",
-        >= 17 and <= 26 => "float8/int4/float4 family",
-        _ => "unknown",
-    };
-
     /// <summary>A one-element integer tensor as long; throws naming <paramref name="what"/> otherwise.</summary>
     public static long ScalarLong(Tensor t, string what)
     {

@@ -26,7 +26,7 @@ public static class FlowSequenceOps
     }
 
     private static RuntimeValue?[] SequenceEmpty(OpContext ctx) =>
-        [new SequenceValue([], FromOnnxType(ctx.Node.GetInt("dtype", 1), ctx.Describe()))];
+        [new SequenceValue([], OnnxElementTypes.ToDType(ctx.Node.GetInt("dtype", 1), ctx.Describe()))];
 
     private static RuntimeValue?[] SequenceConstruct(OpContext ctx)
     {

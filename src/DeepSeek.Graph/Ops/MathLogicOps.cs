@@ -47,7 +47,7 @@ public static class MathLogicOps
             throw new ModelFormatException($"{ctx.Describe()}: required attribute 'to' is missing.");
         var target = to.Kind == AttributeKind.String
             ? FromOnnxName(ctx, ctx.Node.GetString("to", ""))
-            : FromOnnxType(ctx, ctx.Node.GetInt("to", 0));
+            : OnnxElementTypes.ToDType(ctx.Node.GetInt("to", 0), ctx.Describe());
         return CastTo(ctx, target);
     }
 
@@ -65,8 +65,8 @@ public static class MathLogicOps
     private static RuntimeValue?[] BitCast(OpContext ctx)
     {
         var x = ctx.Tensor(0);
-        var target = FromOnnxType(ctx, ctx.Node.GetIntOrNull("to")
-            ?? throw new ModelFormatException($"{ctx.Describe()}: required attribute 'to' is missing."));
+        var target = OnnxElementTypes.ToDType(ctx.Node.GetIntOrNull("to")
+            ?? throw new ModelFormatException($"{ctx.Describe()}: required attribute 'to' is missing."), ctx.Describe());
         if (target.SizeOf() != x.DType.SizeOf())
             throw new DTypeMismatchException(
                 $"{ctx.Describe()}: cannot reinterpret {x.DType.Name()} ({x.DType.SizeOf()} bytes) as {target.Name()} ({target.SizeOf()} bytes); the widths must match.");
@@ -82,7 +82,7 @@ public static class MathLogicOps
     private static DType FromOnnxName(OpContext ctx, string name)
     {
         for (long code = 1; code <= 26; code++)
-            if (string.Equals(OnnxTypeName(code), name, StringComparison.OrdinalIgnoreCase)) return FromOnnxType(ctx, code);
+            if (string.Equals(OnnxElementTypes.Name(code), name, StringComparison.OrdinalIgnoreCase)) return OnnxElementTypes.ToDType(code, ctx.Describe());
         throw new UnsupportedOperatorException($"{ctx.Describe()}: unknown target type name '{name}'.");
     }
 }

@@ -27,21 +27,6 @@ public static class ShapeBuild
         r.Register("SpaceToDepth", [1, 13], SpaceToDepth);
     }
 
-    /// <summary>ONNX TensorProto element type → Core dtype (throws naming the op for types Core lacks).</summary>
-    internal static DType OnnxType(OpContext ctx, long t) => t switch
-    {
-        1 => DType.F32,
-        2 => DType.U8,
-        3 => DType.I8,
-        5 => DType.I16,
-        6 => DType.I32,
-        7 => DType.I64,
-        9 => DType.Bool,
-        10 => DType.F16,
-        11 => DType.F64,
-        16 => DType.BF16,
-        _ => throw new DTypeMismatchException($"{ctx.Describe()}: ONNX element type {t} is not supported (supported: float, double, float16, bfloat16, int8, uint8, int16, int32, int64, bool)."),
-    };
 
     private static RuntimeValue?[] Concat(OpContext ctx)
     {
@@ -156,7 +141,7 @@ public static class ShapeBuild
     {
         var x = ctx.Tensor(0);
         if (x.Rank != 2) throw new ShapeMismatchException($"{ctx.Describe()}: input must be 2-d, got {x.Shape}.");
-        var dt = ctx.Node.GetIntOrNull("dtype") is long t ? OnnxType(ctx, t) : x.DType;
+        var dt = ctx.Node.GetIntOrNull("dtype") is long t ? OnnxElementTypes.ToDType(t, ctx.Describe()) : x.DType;
         long k = ctx.Node.GetInt("k", 0);
         using var rows = Tensor.Arange(0, x.Size(0), 1, DType.I64).Reshape(x.Size(0), 1);
         using var cols = Tensor.Arange(0, x.Size(1), 1, DType.I64).Reshape(1, x.Size(1));
