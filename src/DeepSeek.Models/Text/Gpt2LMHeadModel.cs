@@ -107,10 +107,6 @@ public sealed class Gpt2LMHeadModel : Module<Tensor, Tensor>
     /// <summary>Writes config.json and model.safetensors (transformers layout; a tied lm_head is not stored) into <paramref name="directory"/>.</summary>
     public void SavePretrained(string directory)
     {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, HfCheckpoint.ConfigFile), Config.ToJson());
-        var sd = StateDict();
-        try { NN.Serialization.SafeTensors.Save(Path.Combine(directory, HfCheckpoint.WeightsFile), sd, new Dictionary<string, string> { ["format"] = "pt" }); }
-        finally { foreach (var t in sd.Values) t.Dispose(); }
+        HfCheckpoint.Save(this, directory, Config.ToJson());
     }
 }

@@ -69,4 +69,14 @@ internal static class HfCheckpoint
             foreach (var t in targets.Values) t.Dispose();
         }
     }
+
+    /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c> (the module's state dict, transformers layout) into <paramref name="directory"/>.</summary>
+    public static void Save(NN.Module model, string directory, string configJson)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, ConfigFile), configJson);
+        var sd = model.StateDict();
+        try { NN.Serialization.SafeTensors.Save(Path.Combine(directory, WeightsFile), sd, new Dictionary<string, string> { ["format"] = "pt" }); }
+        finally { foreach (var t in sd.Values) t.Dispose(); }
+    }
 }
