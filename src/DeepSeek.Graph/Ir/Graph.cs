@@ -7,7 +7,7 @@ namespace DeepSeek.Graph;
 /// nodes in topological order, graph inputs/outputs, constants, and nested sub-graphs (If/Loop/Scan bodies) that
 /// may read values of their enclosing graphs by name. A graph owns its constants' tensors.
 /// </summary>
-public sealed class Graph : IDisposable
+public sealed partial class Graph : IDisposable
 {
     private readonly Dictionary<string, Value> _values = new(StringComparer.Ordinal);
     private int _nextId;
