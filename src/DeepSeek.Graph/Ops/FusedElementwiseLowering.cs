@@ -1,6 +1,6 @@
-// Which ONNX (and deepseek) nodes a fused elementwise program can absorb, and the instructions each becomes, per the
-// ONNX operator specs: Clip is max-then-min (so min > max gives max and NaN propagates), variadic Max/Min fold left,
-// LeakyRelu/HardSigmoid take their spec default attributes, Pow needs a constant scalar exponent.
+// Which ONNX (and deepseek) nodes a fused elementwise program can absorb and the instructions each becomes, per the
+// ONNX operator specs: Clip is max-then-min (min > max gives max, NaN propagates), variadic Max/Min/Sum fold left and
+// Mean divides that sum by the input count (as the interpreter does); LeakyRelu/HardSigmoid take the spec defaults.
 using DeepSeek.Backends.Cpu.Elementwise;
 
 namespace DeepSeek.Graph.Ops;
@@ -37,7 +37,7 @@ internal static class FusedElementwiseLowering
     private static readonly Dictionary<string, FusedOp> Binary = new(StringComparer.Ordinal)
     {
         ["Add"] = FusedOp.Add, ["Sub"] = FusedOp.Sub, ["Mul"] = FusedOp.Mul, ["Div"] = FusedOp.Div,
-        ["Max"] = FusedOp.Max, ["Min"] = FusedOp.Min,
+        ["Max"] = FusedOp.Max, ["Min"] = FusedOp.Min, ["Sum"] = FusedOp.Add, ["Mean"] = FusedOp.Add,
     };
 
     /// <summary>
@@ -66,9 +66,10 @@ internal static class FusedElementwiseLowering
         if (Binary.TryGetValue(n.OpType, out var b))
         {
             if (n.Inputs.Count < 2 || n.Inputs.Any(i => i is null)) return null;
-            if (n.OpType is not ("Max" or "Min") && n.Inputs.Count != 2) return null;
+            if (n.OpType is not ("Max" or "Min" or "Sum" or "Mean") && n.Inputs.Count != 2) return null;
             var list = new List<LoweredInstruction> { new(b, [x, LoweredArg.Input(1)]) };
             for (int i = 2; i < n.Inputs.Count; i++) list.Add(new(b, [LoweredArg.Earlier(i - 2), LoweredArg.Input(i)]));
+            if (n.OpType == "Mean") list.Add(new(FusedOp.Div, [LoweredArg.Earlier(list.Count - 1), LoweredArg.Literal(n.Inputs.Count)]));
             return list.ToArray();
         }
         switch (n.OpType)

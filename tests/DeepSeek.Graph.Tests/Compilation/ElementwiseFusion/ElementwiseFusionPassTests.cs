@@ -208,6 +208,25 @@ public sealed class ElementwiseFusionPassTests
     }
 
     [Fact]
+    public void VariadicSumAndMeanFoldLeft()
+    {
+        using var g = NewGraph("variadic");
+        var x = Input(g, "x", 2, 7);
+        var y = Input(g, "y", 7);
+        var z = Input(g, "z", 2, 1);
+        var s = Op(g, "Sum", "s", x, y, z);
+        g.AddOutput(Op(g, "Mean", "m", s, x, y));
+        var (after, _, _) = Fuse(g);
+        using var _g = after;
+        var fused = Assert.Single(after.Nodes);
+        Assert.Equal("t0=add x0 x1; t1=add t0 x2; t2=add t1 x0; t3=add t2 x1; y0=div t3 c0", Program(fused));
+        Assert.Equal([3f], Constants(fused));
+        var feeds = Feeds(11, ("x", [2, 7]), ("y", [7]), ("z", [2, 1]));
+        AssertSameOutputs(g, after, feeds);
+        DisposeAll(feeds);
+    }
+
+    [Fact]
     public void APowWithATensorExponentEndsTheChain()
     {
         using var g = NewGraph("pow");
