@@ -289,6 +289,27 @@ public sealed class ElementwiseFusionPassTests
     }
 
     [Fact]
+    public void ThePipelineRunsItAtLevelThreeAndItCanBeDisabledByName()
+    {
+        using var g = NewGraph("pipeline");
+        var x = Input(g, "x", 2, 8);
+        g.AddOutput(Op(g, "Tanh", "t", Op(g, "Mul", "m", x, x)));
+        Assert.Contains("elementwise-fusion", DeepSeek.Graph.Compilation.PassManager.PassNames);
+        var cases = new (DeepSeek.Graph.Compilation.CompileOptions Options, bool Fused)[]
+        {
+            (new(), true),
+            (new() { OptimizationLevel = 2 }, false),
+            (new DeepSeek.Graph.Compilation.CompileOptions().Without("elementwise-fusion"), false),
+        };
+        foreach (var (options, fused) in cases)
+        {
+            using var c = g.Clone();
+            DeepSeek.Graph.Compilation.PassManager.Run(c, options);
+            Assert.Equal(fused, FusedNodes(c).Count == 1);
+        }
+    }
+
+    [Fact]
     public void ATracedEagerChainFusesAndMatches()
     {
         using var x = Tensor.RandN(new DeepSeek.Shape(16, 64), new Generator(9));
