@@ -1,6 +1,6 @@
 // Static kernels for ONNX broadcasting elementwise ops (numpy rules): Add, Sub, Mul, Div, Pow, variadic Max/Min,
 // comparisons and Where. Inputs whose shape differs from the output get a stride-0 broadcast view per run (no copy);
-// the backend kernel then writes the planned output. An output may take the buffer of an input of its own shape.
+// the backend kernel then writes the planned output, which may take the buffer of a first operand of its own shape.
 using DeepSeek.Backends;
 using DeepSeek.Graph.Execution;
 using static DeepSeek.Graph.Ops.StaticHelpers;
@@ -38,13 +38,6 @@ public static class StaticBinary
         return xs;
     }
 
-    // An input of the output's shape whose buffer the output may take: only inputs read by the first backend call
-    // (later calls of a variadic fold read the output, which by then holds partial results).
-    private static int InPlace(TensorMeta[] xs, Shape output, int candidates)
-    {
-        for (int i = 0; i < Math.Min(candidates, xs.Length); i++) if (xs[i].Shape == output) return i;
-        return -1;
-    }
 
     private static IStaticKernel? Fold(StaticKernelRequest req, BinaryOp kind, Func<DType, bool> accepts, bool variadic)
     {
@@ -63,7 +56,7 @@ public static class StaticBinary
                 using var c = expand[i] ? ins[i]!.BroadcastTo(shape) : null;
                 dst.Backend.Binary(kind, dst, c ?? ins[i]!, dst);
             }
-        }, xs.Length == 1 ? -1 : InPlace(xs, shape, 2));
+        }, xs.Length > 1 && xs[0].Shape == shape ? 0 : -1); // the backend's binary kernels may overwrite their first operand
     }
 
     // Pow with a float base and exponent of one type. A known exponent of 1, 2 or 3 broadcasting to the base's shape is
@@ -117,6 +110,6 @@ public static class StaticBinary
             using var av = ea ? ins[1]!.BroadcastTo(shape) : null;
             using var bv = eb ? ins[2]!.BroadcastTo(shape) : null;
             outs[0].Backend.Where(cv ?? ins[0]!, av ?? ins[1]!, bv ?? ins[2]!, outs[0]);
-        }, !ea ? 1 : !eb ? 2 : -1);
+        }); // no in-place: the backend's Where copies b into dst before selecting a
     }
 }

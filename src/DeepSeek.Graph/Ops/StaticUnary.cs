@@ -1,13 +1,13 @@
-// Static kernels for ONNX unary elementwise ops, Clip, Not and Cast: one backend call writing the planned output.
+// Static kernels for ONNX unary elementwise ops, Clip, Not, Cast and CastLike: one backend call writing the planned output.
 // Parameters (LeakyRelu/HardSigmoid alpha and beta, Clip bounds, Cast target) are read once when the node is prepared,
-// with the ONNX spec defaults. Every op here reads element i before writing element i, so output 0 may take input 0's buffer.
+// with the ONNX spec defaults. The unary ops read element i before writing element i, so output 0 may take input 0's buffer.
 using DeepSeek.Backends;
 using DeepSeek.Graph.Execution;
 using static DeepSeek.Graph.Ops.StaticHelpers;
 
 namespace DeepSeek.Graph.Ops;
 
-/// <summary>Static (prepared, allocation-free) kernels for unary elementwise ops, Clip, Not and Cast.</summary>
+/// <summary>Static (prepared, allocation-free) kernels for unary elementwise ops, Clip, Not, Cast and CastLike.</summary>
 [OpSet]
 public static class StaticUnary
 {
@@ -30,6 +30,7 @@ public static class StaticUnary
         Unary(r, "Not", UnaryOp.LogicalNot, t => t == DType.Bool);
         r.Register("Clip", Clip);
         r.Register("Cast", Cast);
+        r.Register("CastLike", CastLike);
     }
 
     private static void Unary(StaticKernelRegistry r, string op, UnaryOp kind, Func<DType, bool> accepts, Func<Node, (double, double)>? parameters = null) =>
@@ -78,7 +79,16 @@ public static class StaticUnary
         if (req.Outputs.Count != 1 || In(req, 0) is not { } x || !req.Node.Attributes.TryGetValue("to", out var to) || to.Kind != AttributeKind.Int) return null;
         var y = req.Outputs[0];
         if (y.Shape != x.Shape || y.DType != OnnxElementTypes.ToDType((long)to.Raw, req.Describe())) return null;
-        if (x.DType == y.DType) return new DelegateStaticKernel((ins, outs) => outs[0].Backend.Copy(ins[0]!, outs[0]), inPlaceInput: 0);
-        return new DelegateStaticKernel((ins, outs) => outs[0].Backend.Cast(ins[0]!, outs[0]));
+        return Convert(x, y);
     }
+
+    // CastLike: Cast to the second input's type (only its type is read).
+    private static IStaticKernel? CastLike(StaticKernelRequest req) =>
+        req.Outputs.Count == 1 && In(req, 0) is { } x && In(req, 1) is { } like && req.Outputs[0] == x with { DType = like.DType }
+            ? Convert(x, req.Outputs[0])
+            : null;
+
+    private static IStaticKernel Convert(TensorMeta x, TensorMeta y) => x.DType == y.DType
+        ? new DelegateStaticKernel((ins, outs) => outs[0].Backend.Copy(ins[0]!, outs[0]))
+        : new DelegateStaticKernel((ins, outs) => outs[0].Backend.Cast(ins[0]!, outs[0]));
 }

@@ -29,8 +29,9 @@ internal static class PlanAnalysis
             foreach (var v in index.OuterReads[i]) if (dynamic[v]) dyn = true;
             foreach (var k in ShapeDependence.ShapeInputsOf(node))
                 if (k < ins.Length && ins[k] >= 0 && !known[ins[k]]) dyn = true;
-            bool fold = !dyn && !ShapeDependence.IsRandom(node)
-                && (ShapeDependence.ReadsOnlyShape(node) || ins.All(v => v < 0 || known[v]));
+            bool fold = !dyn && !ShapeDependence.IsRandom(node);
+            for (int k = 0; k < ins.Length; k++)
+                if (ins[k] >= 0 && !known[ins[k]] && !ShapeDependence.ReadsOnlyTypeOf(node, k)) fold = false;
             foreach (var o in index.NodeOutputs[i])
             {
                 bool produced = recording is null || (recording.Produced[o] && IsTensor(o));

@@ -41,6 +41,6 @@ internal static class ShapeDependence
     /// <summary>True when running the node twice on the same inputs may give different values.</summary>
     public static bool IsRandom(Node node) => node.IsOnnx() && Random.Contains(node.OpType);
 
-    /// <summary>True for Shape and Size, whose outputs depend only on the input's shape.</summary>
-    public static bool ReadsOnlyShape(Node node) => node.IsOnnx() && node.OpType is "Shape" or "Size";
+    /// <summary>True when the node reads only the type and shape of input <paramref name="input"/> (Shape, Size; CastLike's target).</summary>
+    public static bool ReadsOnlyTypeOf(Node node, int input) => node.IsOnnx() && (node.OpType, input) is ("Shape", 0) or ("Size", 0) or ("CastLike", 1);
 }

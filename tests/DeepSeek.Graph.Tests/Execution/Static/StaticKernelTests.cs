@@ -33,6 +33,7 @@ public sealed class StaticKernelTests
         ["Cast f32→i32"] = () => { var c = Op("Cast", 19); return c.X(c.U(-20, 20, DType.F32, 3, 5)).A("to", 6L); },
         ["Cast i64→f64"] = () => { var c = Op("Cast", 19); return c.X(c.I(-99, 99, DType.I64, 4, 2)).A("to", 11L); },
         ["Cast f32→f16"] = () => { var c = Op("Cast", 19); return c.X(c.N(2, 6)).A("to", 10L); },
+        ["CastLike"] = () => { var c = Op("CastLike", 19); return c.X(c.U(-9, 9, DType.F64, 3, 4)).X(c.I(0, 2, DType.I32, 2)); },
         ["Add broadcast"] = () => { var c = Op("Add", 14); return c.X(c.N(2, 3, 4)).X(c.N(4)); },
         ["Add constant"] = () => { var c = Op("Add", 14); return c.X(c.N(3, 4)).C(c.N(3, 1)); },
         ["Sub both broadcast"] = () => { var c = Op("Sub", 14); return c.X(c.N(3, 1)).X(c.N(1, 4)); },
@@ -117,6 +118,48 @@ public sealed class StaticKernelTests
                 DisposeAll(expected, got, again, strided);
             }
         }
+    }
+
+    [Theory]
+    [InlineData("Relu", 14, 0)]
+    [InlineData("Sigmoid", 13, 0)]
+    [InlineData("Exp", 13, 0)]
+    [InlineData("LeakyRelu", 16, 0)]
+    [InlineData("Clip", 6, 0)]
+    [InlineData("Add", 14, 1)]
+    [InlineData("Sub", 14, 1)]
+    [InlineData("Div", 14, 1)]
+    [InlineData("Pow", 15, 1)]
+    [InlineData("Max", 13, 2)]
+    [InlineData("Min", 13, 1)]
+    [InlineData("Where", 16, -1)]
+    public void KernelsWritingOverTheirDyingInputMatchTheInterpreter(string op, long opset, int others)
+    {
+        // x → Neg → p → op(p, …) → Neg → y: p is planned and dies at op, so op may write over it
+        using var g = new Graph("inplace");
+        g.OpsetImports[""] = opset;
+        var x = g.AddInput("x");
+        var p = g.AddNode("Neg", [x], ["p"]).Outputs[0];
+        var ins = new List<Value?> { p };
+        var gen = new Generator(3);
+        if (op == "Where")
+        {
+            var cond = g.AddNode("Greater", [x, g.AddConstant("zero", Tensor.Scalar(0.0))], ["cond"]).Outputs[0];
+            ins = [cond, p, g.AddConstant("b", Tensor.RandN(new DeepSeek.Shape(5), gen))];
+        }
+        for (int i = 0; i < others; i++) ins.Add(g.AddConstant("k" + i, Tensor.Rand(new DeepSeek.Shape(5), gen, 0.5, 2)));
+        var n = g.AddNode(op, ins, ["q"]);
+        if (op == "Clip") { n.Attributes["min"] = AttributeValue.Of(-0.5f); n.Attributes["max"] = AttributeValue.Of(0.5f); }
+        g.AddOutput(g.AddNode("Neg", [n.Outputs[0]], ["y"]).Outputs[0]);
+        using var xs = Tensor.Rand(new DeepSeek.Shape(4, 5), gen, -2, 2);
+        using var xv = op == "Pow" ? xs.Abs() : xs.Detach();
+        var expected = Interpret(g, xv);
+        using var plan = ExecutionPlan.Create(g, [xv]);
+        Assert.Equal(3, plan.Report.StaticNodes + (op == "Where" ? -1 : 0));
+        Assert.Equal(op == "Where" ? 0 : 1, plan.Report.InPlaceReuses);
+        var got = plan.Run([xv]);
+        AssertSame(expected[0], got[0], what: op);
+        DisposeAll(expected, got);
     }
 
     [Fact]
