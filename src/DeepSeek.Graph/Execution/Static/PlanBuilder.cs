@@ -160,7 +160,6 @@ internal static class PlanBuilder
             for (int j = 0; j < ins.Length; j++) if (j != at && ins[j] >= 0 && root[ins[j]] == r) shared = true;
             if (!shared) candidates.Add(new InPlaceCandidate(slot[o], slot[r]));
         }
-        if (Environment.GetEnvironmentVariable("NOINPLACE") == "1") candidates.Clear();
         var plan = MemoryPlanner.Plan(values, candidates);
         offsets = new long[n];
         for (int v = 0; v < n; v++)
