@@ -174,39 +174,33 @@ internal static class PlanBuilder
         IStaticKernel?[] kernels, Interpreter interpreter)
     {
         var graph = index.Graph;
-        var steps = new List<PlanStep>();
-        var stepAt = new int[graph.Nodes.Count]; // step index covering each node index (the latest step at or before it)
-        var release = new List<int>?[graph.Nodes.Count];
-        for (int i = 0; i < graph.Nodes.Count; i++)
-        {
-            var node = graph.Nodes[i];
-            var kind = stepKinds[i];
-            if (kind == StepKind.Alias && kinds[root[index.NodeOutputs[i][0]]] == ValueKind.Planned) kind = null; // a view made once per instance
-            if (kind is { } k)
-            {
-                long opset = graph.OpsetFor(node.Domain);
-                steps.Add(new PlanStep
-                {
-                    Node = node, Kind = k, Opset = opset, Inputs = index.NodeInputs[i], Outputs = index.NodeOutputs[i],
-                    OuterReads = index.OuterReads[i], Kernel = kernels[i],
-                    Fallback = k == StepKind.Fallback ? interpreter.Registry.Find(node.Domain, node.OpType, opset) : null,
-                    CheckShapes = k == StepKind.Fallback && index.NodeOutputs[i].Any(o => !dynamic[o] && kinds[o] != ValueKind.Absent),
-                });
-            }
-            stepAt[i] = steps.Count - 1;
-        }
+        // nodes that do work per run (views of arena values are made once per instance instead)
+        var runs = Enumerable.Range(0, graph.Nodes.Count)
+            .Where(i => stepKinds[i] is { } k && !(k == StepKind.Alias && kinds[root[index.NodeOutputs[i][0]]] == ValueKind.Planned))
+            .ToArray();
+        // per-run values are freed after the last step at or before their last reader
+        var release = new List<int>[runs.Length];
+        for (int s = 0; s < runs.Length; s++) release[s] = new();
         for (int v = 0; v < kinds.Length; v++)
         {
             bool perRun = kinds[v] is ValueKind.Fallback or ValueKind.OutputOwned
                 || (kinds[v] == ValueKind.Alias && kinds[root[v]] != ValueKind.Planned);
             if (!perRun || index.IsOutput[v]) continue;
-            int s = stepAt[index.LastStep(v)];
-            (release[s] ??= new()).Add(v);
+            int at = Array.BinarySearch(runs, index.LastStep(v));
+            release[at >= 0 ? at : ~at - 1].Add(v);
         }
-        return steps.Select((s, i) => new PlanStep
+        return runs.Select((i, s) =>
         {
-            Node = s.Node, Kind = s.Kind, Opset = s.Opset, Inputs = s.Inputs, Outputs = s.Outputs, OuterReads = s.OuterReads,
-            Kernel = s.Kernel, Fallback = s.Fallback, CheckShapes = s.CheckShapes, Release = release[i]?.ToArray() ?? [],
+            var node = graph.Nodes[i];
+            var kind = stepKinds[i]!.Value;
+            long opset = graph.OpsetFor(node.Domain);
+            return new PlanStep
+            {
+                Node = node, Kind = kind, Opset = opset, Inputs = index.NodeInputs[i], Outputs = index.NodeOutputs[i],
+                OuterReads = index.OuterReads[i], Kernel = kernels[i], Release = release[s].ToArray(),
+                Fallback = kind == StepKind.Fallback ? interpreter.Registry.Find(node.Domain, node.OpType, opset) : null,
+                CheckShapes = kind == StepKind.Fallback && index.NodeOutputs[i].Any(o => !dynamic[o] && kinds[o] != ValueKind.Absent),
+            };
         }).ToArray();
     }
 }
