@@ -149,24 +149,25 @@ internal sealed class PlanInstance : IDisposable
             {
                 if (o >= step.Outputs.Length || results[o] is not { } r) continue;
                 int v = step.Outputs[o];
-                if (r is TensorValue tv)
-                {
-                    var t = tv.Tensor;
-                    if (_arenaStorage is not null && ReferenceEquals(t.Storage, _arenaStorage))
-                    {
-                        // a view of arena bytes would change under it when a later value reuses them
-                        var copy = t.Clone().DetachFromScope();
-                        t.Dispose();
-                        t = copy;
-                    }
-                    _slots[v] = t;
-                    if (step.CheckShapes && _layout.Metas[v] is { } m && (t.DType != m.DType || t.Shape != m.Shape))
-                        throw new ShapeMismatchException(
-                            $"{step.Node.OpType} node '{step.Node.Name}': output '{_layout.Index.Values[v].Name}' is {t.DType.Name()}{t.Shape} but the plan recorded {m} for these input shapes; its shape depends on input values, which a static plan cannot follow. Run this graph with the Interpreter.");
-                }
-                else _others[v] = r;
-                _owned[v] = true;
                 results[o] = null;
+                _owned[v] = true;
+                if (r is not TensorValue tv)
+                {
+                    _others[v] = r;
+                    continue;
+                }
+                var t = tv.Tensor;
+                if (_arenaStorage is not null && ReferenceEquals(t.Storage, _arenaStorage))
+                {
+                    // a view of arena bytes would change under it when a later value reuses them
+                    var copy = t.Clone().DetachFromScope();
+                    t.Dispose();
+                    t = copy;
+                }
+                _slots[v] = t;
+                if (step.CheckShapes && _layout.Metas[v] is { } m && (t.DType != m.DType || t.Shape != m.Shape))
+                    throw new ShapeMismatchException(
+                        $"{step.Node.OpType} node '{step.Node.Name}': output '{_layout.Index.Values[v].Name}' is {t.DType.Name()}{t.Shape} but the plan recorded {m} for these input shapes; its shape depends on input values, which a static plan cannot follow. Run this graph with the Interpreter.");
             }
         }
         finally

@@ -165,6 +165,40 @@ public sealed class ExecutionPlanTests
     }
 
     [Fact]
+    public void AnUnknownOpWhoseShapeFollowsTheDataFailsLoudlyInsteadOfFeedingAWrongShape()
+    {
+        // test::Head keeps the first round(x[0]) elements: the plan cannot know, so a changed length must be an error
+        var registry = new OpRegistry();
+        foreach (var (domain, op, versions) in OpRegistry.Default.Entries)
+            foreach (var v in versions) registry.Register(op, v, OpRegistry.Default.Find(domain, op, v)!, domain);
+        registry.Register("Head", 1, ctx =>
+        {
+            var x = ctx.Tensor(0);
+            using var first = x.Narrow(0, 0, 1);
+            int k = (int)Math.Round(first.ToDoubleArray()[0]);
+            using var head = x.Narrow(0, 0, k);
+            return [new TensorValue(head.Clone())];
+        }, "test");
+        var g = new Graph("head");
+        g.OpsetImports[""] = 17;
+        g.OpsetImports["test"] = 1;
+        var x = g.AddInput("x");
+        g.AddOutput(Node(g, "Relu", g.AddNode("Head", [x], [""], "test").Outputs[0]));
+        using (g)
+        {
+            using var three = Tensor.FromArray(new float[] { 3, -1, 2, 5, 6 }, 5);
+            using var two = Tensor.FromArray(new float[] { 2, -1, 2, 5, 6 }, 5);
+            using var plan = ExecutionPlan.Create(g, [three], fallback: registry);
+            Assert.Equal(1, plan.Report.StaticNodes);
+            DisposeAll(plan.Run([three]));
+            var ex = Assert.Throws<ShapeMismatchException>(() => plan.Run([two]));
+            Assert.Contains("Head node", ex.Message);
+            Assert.Contains("f32[2]", ex.Message);
+            Assert.Contains("f32[3]", ex.Message);
+        }
+    }
+
+    [Fact]
     public void FallbackResultsThatViewTheArenaAreCopiedBeforeItsBytesAreReused()
     {
         // With no static Transpose, the interpreter's Transpose returns a strided view of the arena value it reads;
