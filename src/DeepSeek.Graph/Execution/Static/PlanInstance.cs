@@ -1,0 +1,233 @@
+// One run's worth of state for an ExecutionPlan: the arena with a view per planned value made once, and flat per-value
+// slots refilled each run. Concurrent runs each take their own instance, so prepared kernels and the layout stay
+// shared and read-only. In steady state a run allocates from the pool only what it hands back (the graph outputs)
+// and what interpreter fallbacks allocate.
+using DeepSeek.Memory;
+
+namespace DeepSeek.Graph.Execution;
+
+internal sealed class PlanInstance : IDisposable
+{
+    private readonly PlanLayout _layout;
+    private readonly Device _device;
+    private readonly Arena? _arena;
+    private readonly Memory.Storage? _arenaStorage;
+    private readonly Tensor?[] _fixed;
+    private readonly Tensor?[] _slots;
+    private readonly RuntimeValue?[] _others;
+    private readonly bool[] _owned;
+    private readonly bool[] _handed;
+    private readonly Tensor?[][] _stepIn;
+    private readonly Tensor[][] _stepOut;
+    private readonly HashSet<Memory.Storage> _constantStorage = new(ReferenceEqualityComparer.Instance);
+    private readonly ExecutionFrame _noFrame;
+
+    public PlanInstance(PlanLayout layout, Device device)
+    {
+        _layout = layout;
+        _device = device;
+        var kinds = layout.Kinds;
+        int n = kinds.Length;
+        _fixed = new Tensor?[n];
+        _slots = new Tensor?[n];
+        _others = new RuntimeValue?[n];
+        _owned = new bool[n];
+        _handed = new bool[n];
+        _noFrame = new ExecutionFrame(layout.Index.Graph, null);
+        try
+        {
+            if (Enumerable.Range(0, n).Any(v => ArenaResident(v)))
+                _arena = new Arena(layout.Memory.ArenaBytes, device);
+            for (int v = 0; v < n; v++)
+            {
+                if (kinds[v] == ValueKind.Constant)
+                {
+                    _fixed[v] = layout.Constants[v];
+                    if (_fixed[v] is { } c) _constantStorage.Add(c.Storage);
+                }
+                else if (ArenaResident(v))
+                {
+                    var m = layout.Metas[v]!.Value;
+                    _fixed[v] = _arena!.View(layout.Offsets[v], m.Shape, m.DType);
+                    _arenaStorage ??= _fixed[v]!.Storage;
+                }
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        _stepIn = layout.Steps.Select(s => new Tensor?[s.Inputs.Length]).ToArray();
+        _stepOut = layout.Steps.Select(s => new Tensor[s.Outputs.Length]).ToArray();
+    }
+
+    private bool ArenaResident(int v) => _layout.Kinds[v] == ValueKind.Planned
+        || (_layout.Kinds[v] == ValueKind.Alias && _layout.Kinds[_layout.Root[v]] == ValueKind.Planned);
+
+    /// <summary>Runs the plan on checked inputs; returns tensors the caller owns.</summary>
+    public Tensor[] Run(ReadOnlySpan<Tensor> inputs)
+    {
+        var index = _layout.Index;
+        Array.Copy(_fixed, _slots, _fixed.Length);
+        for (int i = 0; i < inputs.Length; i++) _slots[index.InputSlots[i]] = inputs[i];
+        try
+        {
+            var steps = _layout.Steps;
+            for (int s = 0; s < steps.Length; s++)
+            {
+                var step = steps[s];
+                switch (step.Kind)
+                {
+                    case StepKind.Static: RunStatic(step, _stepIn[s], _stepOut[s]); break;
+                    case StepKind.Fallback: RunFallback(step); break;
+                    default: RunAlias(step); break;
+                }
+                foreach (var v in step.Release) Free(v);
+            }
+            return CollectOutputs(inputs);
+        }
+        finally
+        {
+            for (int v = 0; v < _slots.Length; v++)
+            {
+                if (_owned[v] && !_handed[v]) Free(v);
+                _owned[v] = false;
+                _handed[v] = false;
+                _slots[v] = null;
+                _others[v] = null;
+            }
+        }
+    }
+
+    private void RunStatic(PlanStep step, Tensor?[] ins, Tensor[] outs)
+    {
+        for (int k = 0; k < ins.Length; k++) ins[k] = step.Inputs[k] < 0 ? null : _slots[step.Inputs[k]];
+        for (int k = 0; k < outs.Length; k++)
+        {
+            int v = step.Outputs[k];
+            if (_layout.Kinds[v] == ValueKind.OutputOwned)
+            {
+                var m = _layout.Metas[v]!.Value;
+                _slots[v] = Tensor.Empty(m.Shape, m.DType, _device).DetachFromScope();
+                _owned[v] = true;
+            }
+            outs[k] = _slots[v]!;
+        }
+        try
+        {
+            step.Kernel!.Run(ins, outs);
+        }
+        catch (Exception e) when (NodeRunner.Wrap(e, step.Node) is { } wrapped)
+        {
+            throw wrapped;
+        }
+        finally
+        {
+            Array.Clear(ins);
+        }
+    }
+
+    private void RunFallback(PlanStep step)
+    {
+        var args = new RuntimeValue?[step.Inputs.Length];
+        for (int k = 0; k < args.Length; k++)
+        {
+            int v = step.Inputs[k];
+            if (v >= 0) args[k] = Value(v, step.Node);
+        }
+        var frame = _noFrame;
+        if (step.OuterReads.Length > 0)
+        {
+            frame = new ExecutionFrame(_layout.Index.Graph, null);
+            foreach (var v in step.OuterReads) frame.Set(_layout.Index.Values[v], Value(v, step.Node));
+        }
+        var results = NodeRunner.RunFallback(step.Fallback!, step.Node, args, step.Opset, _layout.Interpreter, frame);
+        try
+        {
+            for (int o = 0; o < results.Length; o++)
+            {
+                if (o >= step.Outputs.Length || results[o] is not { } r) continue;
+                int v = step.Outputs[o];
+                results[o] = null;
+                _owned[v] = true;
+                if (r is not TensorValue tv)
+                {
+                    _others[v] = r;
+                    continue;
+                }
+                var t = tv.Tensor;
+                if (_arenaStorage is not null && ReferenceEquals(t.Storage, _arenaStorage))
+                {
+                    // a view of arena bytes would change under it when a later value reuses them
+                    var copy = t.Clone().DetachFromScope();
+                    t.Dispose();
+                    t = copy;
+                }
+                _slots[v] = t;
+                if (step.CheckShapes && _layout.Metas[v] is { } m && (t.DType != m.DType || t.Shape != m.Shape))
+                    throw new ShapeMismatchException(
+                        $"{step.Node.OpType} node '{step.Node.Name}': output '{_layout.Index.Values[v].Name}' is {t.DType.Name()}{t.Shape} but the plan recorded {m} for these input shapes; its shape depends on input values, which a static plan cannot follow. Run this graph with the Interpreter.");
+            }
+        }
+        finally
+        {
+            foreach (var r in results) r?.Dispose();
+        }
+    }
+
+    private RuntimeValue Value(int v, Node reader) =>
+        _others[v] ?? (_slots[v] is { } t ? new TensorValue(t) : throw new ModelFormatException(
+            $"{reader}: input '%{_layout.Index.Values[v].Name}' has no value (an optional output that was not produced?)."));
+
+    private void RunAlias(PlanStep step)
+    {
+        int src = step.Inputs[0], dst = step.Outputs[0];
+        var m = _layout.Metas[dst]!.Value;
+        _slots[dst] = _slots[src]!.Reshape(m.Shape.ToArray()).DetachFromScope();
+        _owned[dst] = true;
+    }
+
+    private Tensor[] CollectOutputs(ReadOnlySpan<Tensor> inputs)
+    {
+        var index = _layout.Index;
+        var result = new Tensor[index.OutputSlots.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            int v = index.OutputSlots[i];
+            var t = _slots[v] ?? throw new ModelFormatException($"Graph '{index.Graph.Name}': output '{index.Values[v].Name}' was not computed.");
+            bool fresh = _owned[v] && !_handed[v] && _layout.Kinds[_layout.Root[v]] switch
+            {
+                ValueKind.OutputOwned => true,
+                ValueKind.Fallback => !SharesCallerMemory(t, inputs),
+                _ => false,
+            };
+            if (fresh) { result[i] = t; _handed[v] = true; }
+            else if (_handed[v]) result[i] = t.Detach().DetachFromScope();
+            else result[i] = t.Clone().DetachFromScope();
+        }
+        return result;
+    }
+
+    private bool SharesCallerMemory(Tensor t, ReadOnlySpan<Tensor> inputs)
+    {
+        foreach (var x in inputs) if (ReferenceEquals(x.Storage, t.Storage)) return true;
+        return _constantStorage.Contains(t.Storage);
+    }
+
+    private void Free(int v)
+    {
+        if (_others[v] is { } r) r.Dispose();
+        else if (_owned[v]) _slots[v]?.Dispose();
+        _others[v] = null;
+        _slots[v] = null;
+        _owned[v] = false;
+    }
+
+    public void Dispose()
+    {
+        for (int v = 0; v < _fixed.Length; v++)
+            if (_layout.Kinds[v] != ValueKind.Constant) _fixed[v]?.Dispose();
+        _arena?.Dispose();
+    }
+}
