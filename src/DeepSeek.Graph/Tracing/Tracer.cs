@@ -29,6 +29,17 @@ public static class Tracer
     /// </summary>
     public static Graph Trace(Func<Tensor[], Tensor[]> f, TraceOptions options, params Tensor[] exampleInputs)
     {
+        var (graph, reads) = TraceWithHostReads(f, options, exampleInputs);
+        foreach (var r in reads) r.Observed.Dispose();
+        return graph;
+    }
+
+    /// <summary>
+    /// <see cref="Trace(Func{Tensor[], Tensor[]}, TraceOptions, Tensor[])"/> that also returns the traced values the code
+    /// read back to the host (Item, ToArray, …) with what it saw; the caller owns the observed copies.
+    /// </summary>
+    internal static (Graph Graph, IReadOnlyList<HostReadRecord> HostReads) TraceWithHostReads(Func<Tensor[], Tensor[]> f, TraceOptions options, Tensor[] exampleInputs)
+    {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(exampleInputs);
@@ -55,11 +66,21 @@ public static class Tracer
                 string name = options.OutputNames is { } names && i < names.Count ? names[i] : outputs.Length == 1 ? "output" : $"output_{i}";
                 graph.AddOutput(recorder.OutputValue(outputs[i], name, TypeOf(outputs[i], options.BatchDimName)));
             }
-            if (options.FuseLinearToGemm) LinearToGemm.Run(graph);
-            return graph;
+            var reads = recorder.HostReads;
+            if (options.FuseLinearToGemm)
+            {
+                // guarded values are outputs while Linear is fused, so the fusion never folds a bias into a value read back
+                int n = graph.Outputs.Count;
+                foreach (var r in reads) graph.AddOutput(r.Value);
+                LinearToGemm.Run(graph);
+                reads = reads.Select((r, i) => r with { Value = graph.Outputs[n + i] }).ToArray();
+                graph.Outputs.RemoveRange(n, reads.Count);
+            }
+            return (graph, reads);
         }
         catch
         {
+            foreach (var r in recorder.HostReads) r.Observed.Dispose();
             graph.Dispose();
             throw;
         }
