@@ -43,7 +43,7 @@ public static class Compiler
             IReadOnlyList<HostReadRecord> reads;
             using (Tensor.NewScope()) // the eager run's intermediates
                 (graph, reads) = Tracer.TraceWithHostReads(f, new TraceOptions { GraphName = $"compiled_{traceNumber}" }, inputs);
-            guards = GuardSet.Create(graph, reads, inputs, interpreter); // before the passes: DCE would drop the guarded values
+            guards = GuardSet.Create(graph, reads, inputs, options, interpreter); // before the passes: DCE would drop the guarded values
             if (guards.GuardGraph is not null) GuardSet.Prune(graph); // what only the host reads needed now lives in the guard graph
             var log = PassManager.Run(graph, options);
             runner = VariantRunner.Create(graph, inputs, options, interpreter);

@@ -17,13 +17,13 @@ internal sealed record ValueGuard(string ValueName, string Op, Tensor Expected, 
 /// <summary>The value guards of a variant and the small graph that recomputes the guarded values.</summary>
 internal sealed class GuardSet : IDisposable
 {
-    private readonly Interpreter _interpreter;
+    private readonly VariantRunner? _runner;
 
-    private GuardSet(Graph? graph, IReadOnlyList<ValueGuard> guards, Interpreter interpreter)
+    private GuardSet(Graph? graph, IReadOnlyList<ValueGuard> guards, VariantRunner? runner)
     {
         GuardGraph = graph;
         Guards = guards;
-        _interpreter = interpreter;
+        _runner = runner;
     }
 
     /// <summary>The nodes needed to compute the guarded values (null when there are none).</summary>
@@ -35,13 +35,15 @@ internal sealed class GuardSet : IDisposable
     /// <summary>
     /// Builds the guards of a trace: the guard graph is cut from <paramref name="traced"/> (which is left as it is) and
     /// run on <paramref name="inputs"/>; its results are the expected contents, so a call with the same inputs always
-    /// passes even where an interpreter kernel rounds differently from the eager op (noted per guard). Takes ownership
-    /// of the observed copies in <paramref name="reads"/>.
+    /// passes even where a graph kernel rounds differently from the eager op (noted per guard). The guard graph runs
+    /// through the same <see cref="VariantRunner"/> as variants do. Takes ownership of the observed copies in
+    /// <paramref name="reads"/>.
     /// </summary>
-    public static GuardSet Create(Graph traced, IReadOnlyList<HostReadRecord> reads, IReadOnlyList<Tensor> inputs, Interpreter interpreter)
+    public static GuardSet Create(Graph traced, IReadOnlyList<HostReadRecord> reads, Tensor[] inputs, CompileOptions options, Interpreter interpreter)
     {
-        if (reads.Count == 0) return new GuardSet(null, [], interpreter);
+        if (reads.Count == 0) return new GuardSet(null, [], null);
         Graph? g = null;
+        VariantRunner? runner = null;
         var guards = new List<ValueGuard>();
         var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         Tensor[] actual = [];
@@ -53,7 +55,8 @@ internal sealed class GuardSet : IDisposable
             g.Outputs.Clear();
             g.Outputs.AddRange(outs);
             Prune(g);
-            actual = Evaluate(g, inputs, interpreter);
+            runner = VariantRunner.Create(g, inputs, options, interpreter);
+            actual = runner.Run(inputs); // the guarded values, in guard order
             for (int i = 0; i < reads.Count; i++)
             {
                 var r = reads[i];
@@ -69,10 +72,11 @@ internal sealed class GuardSet : IDisposable
                         $"eager code saw {Format(r.Observed)}; the guard graph computes {Format(actual[i])} on the same inputs, and later calls are compared with that"));
                 }
             }
-            return new GuardSet(g, guards, interpreter);
+            return new GuardSet(g, guards, runner);
         }
         catch
         {
+            runner?.Dispose();
             foreach (var v in guards) if (!kept.Contains(v.Expected)) v.Expected.Dispose();
             kept.Clear(); // the observed copies go with the rest below
             g?.Dispose();
@@ -86,10 +90,10 @@ internal sealed class GuardSet : IDisposable
     }
 
     /// <summary>True when every guarded value computed from <paramref name="inputs"/> equals the expected contents.</summary>
-    public bool Passes(IReadOnlyList<Tensor> inputs)
+    public bool Passes(Tensor[] inputs)
     {
-        if (GuardGraph is null) return true;
-        var actual = Evaluate(GuardGraph, inputs, _interpreter);
+        if (_runner is null) return true;
+        var actual = _runner.Run(inputs);
         try
         {
             for (int i = 0; i < actual.Length; i++)
@@ -110,14 +114,6 @@ internal sealed class GuardSet : IDisposable
             sb.Append(indent).Append('%').Append(g.ValueName).Append(" read by ").Append(g.Op).Append(" == ").Append(Format(g.Expected)).AppendLine();
             if (g.Note is not null) sb.Append(indent).Append("  (").Append(g.Note).AppendLine(")");
         }
-    }
-
-    private static Tensor[] Evaluate(Graph g, IReadOnlyList<Tensor> inputs, Interpreter interpreter)
-    {
-        var feed = new Dictionary<string, RuntimeValue>(StringComparer.Ordinal);
-        for (int i = 0; i < g.Inputs.Count; i++) feed[g.Inputs[i].Name] = new TensorValue(inputs[i]);
-        var outs = interpreter.Run(g, feed);
-        return g.Outputs.Select(o => outs[o.Name].AsTensor($"guard value '%{o.Name}'")).ToArray();
     }
 
     /// <summary>Dead-code elimination towards the outputs: keeps the nodes an output needs, also through If branches' outer reads.</summary>
@@ -172,6 +168,7 @@ internal sealed class GuardSet : IDisposable
     /// <summary>Frees the guard graph and the expected contents.</summary>
     public void Dispose()
     {
+        _runner?.Dispose();
         foreach (var g in Guards) g.Expected.Dispose();
         GuardGraph?.Dispose();
     }

@@ -30,7 +30,8 @@ internal sealed class VariantRunner : IDisposable
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(exampleInputs);
         ArgumentNullException.ThrowIfNull(options);
-        // INTEGRATION: when ExecutionPlan is merged, options.PlanMemory selects ExecutionPlan.Create(graph, exampleInputs) here.
+        // INTEGRATION: when ExecutionPlan is merged, options.PlanMemory selects ExecutionPlan.Create(graph, exampleInputs) here
+        // (for variants and guard graphs alike).
         SeparateRepeatedOutputs(graph);
         interpreter.Check(graph);
         return new VariantRunner(graph, interpreter,
