@@ -190,4 +190,39 @@ public sealed class CompileGuardTests
         Assert.Equal((1L, 1L, 0L), (f.Stats.Traces, f.Stats.Hits, f.Stats.GuardFailures));
         Assert.DoesNotContain("guard graph:", f.Dump(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AnOutputThatIsAnInputComesBackAsAViewTheCallerMayDispose()
+    {
+        using var f = Compiler.Compile(xs => [xs[0], xs[0].Relu()]);
+        using var x = Tensor.FromArray(new[] { -1f, 2f }, 2);
+        var ys = f.Run(x);
+        Assert.NotSame(x, ys[0]);
+        foreach (var y in ys) y.Dispose();
+        Assert.False(x.IsDisposed);
+        Assert.Equal(new[] { -1f, 2f }, x.ToArray<float>());
+    }
+
+    [Fact]
+    public void ConcurrentCallsShareVariantsAndMatchEager()
+    {
+        using var f = Compiler.Compile(BranchOnMean);
+        var xs = Enumerable.Range(0, 8).Select(i => WithMean(i % 2 == 0 ? 2 : -2, 80 + (ulong)i)).ToArray();
+        var expected = xs.Select(x => BranchOnMean([x])[0]).ToArray();
+        try
+        {
+            Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+            {
+                using var y = f.Run(xs[i % xs.Length])[0];
+                AssertClose(expected[i % xs.Length], y);
+            });
+            Assert.Equal(2, f.Stats.Traces);
+            Assert.Equal(64, f.Stats.Calls);
+            Assert.Equal(62, f.Stats.Hits);
+        }
+        finally
+        {
+            foreach (var t in xs.Concat(expected)) t.Dispose();
+        }
+    }
 }
