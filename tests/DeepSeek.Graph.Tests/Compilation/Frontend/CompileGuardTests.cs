@@ -225,4 +225,40 @@ public sealed class CompileGuardTests
             foreach (var t in xs.Concat(expected)) t.Dispose();
         }
     }
+
+    [Theory]
+    [InlineData("Item")]
+    [InlineData("ItemAsDouble")]
+    [InlineData("ToArray")]
+    [InlineData("CopyTo")]
+    [InlineData("ToDoubleArray")]
+    public void EveryHostReadMethodIsAGuardButPrintingIsNot(string method)
+    {
+        using var f = Compiler.Compile(xs =>
+        {
+            using var s = xs[0].Sum();
+            _ = s.ToString(); // printing reads the value too, but steers nothing
+            double v = method switch
+            {
+                "Item" => s.Item<float>(),
+                "ItemAsDouble" => s.ItemAsDouble(),
+                "ToArray" => s.ToArray<float>()[0],
+                "CopyTo" => CopyOut(s),
+                _ => s.ToDoubleArray()[0],
+            };
+            return [v > 0 ? xs[0].Relu() : xs[0].Neg()];
+        });
+        using var x = Tensor.FromArray(new[] { 1f, 2f }, 2);
+        f.Run(x)[0].Dispose();
+        var dump = f.Dump();
+        Assert.Equal(1, dump.Split("read by").Length - 1);
+        Assert.Contains($"read by {method} == f32[] [3]", dump, StringComparison.Ordinal);
+    }
+
+    private static double CopyOut(Tensor t)
+    {
+        Span<float> buffer = stackalloc float[1];
+        t.CopyTo(buffer);
+        return buffer[0];
+    }
 }
