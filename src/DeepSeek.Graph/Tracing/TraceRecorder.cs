@@ -14,12 +14,19 @@ internal sealed partial class TraceRecorder : IOpTracer
     private readonly List<HostReadRecord> _hostReads = new();
     private int _constants;
 
-    /// <summary>A recorder for <paramref name="graph"/>; <paramref name="parent"/> is the recorder of the enclosing graph of a Cond branch.</summary>
-    public TraceRecorder(Graph graph, TraceRecorder? parent = null)
+    /// <summary>
+    /// A recorder for <paramref name="graph"/>; <paramref name="parent"/> is the recorder of the enclosing graph of a Cond
+    /// branch. With <paramref name="guardHostReads"/> off (plain tracing for export) host reads are not recorded: control
+    /// flow is specialised to the traced path, as it always was.
+    /// </summary>
+    public TraceRecorder(Graph graph, TraceRecorder? parent = null, bool guardHostReads = false)
     {
         _graph = graph;
         _parent = parent;
+        _guardHostReads = parent?._guardHostReads ?? guardHostReads;
     }
+
+    private readonly bool _guardHostReads;
 
     public OpTraceScope? Scope { get; set; }
 
@@ -65,6 +72,7 @@ internal sealed partial class TraceRecorder : IOpTracer
     public void HostRead(Tensor t, string op)
     {
         ArgumentNullException.ThrowIfNull(t);
+        if (!_guardHostReads) return;
         var v = Lookup(t);
         if (v is null)
         {

@@ -34,6 +34,7 @@ public sealed class CompiledModule : IDisposable
 {
     private readonly CompileOptions _options;
     private readonly InputSpec[] _spec;
+    private readonly object _gate = new();
     private CompiledFunction? _eval, _train;
 
     internal CompiledModule(Module<Tensor, Tensor> module, CompileOptions options, InputSpec[] spec)
@@ -51,8 +52,11 @@ public sealed class CompiledModule : IDisposable
     {
         get
         {
-            ref var slot = ref Module.Training ? ref _train : ref _eval;
-            return slot ??= Compiler.Compile(xs => [Module.Forward(xs[0])], _options, _spec);
+            lock (_gate)
+            {
+                ref var slot = ref Module.Training ? ref _train : ref _eval;
+                return slot ??= Compiler.Compile(xs => [Module.Forward(xs[0])], _options, _spec);
+            }
         }
     }
 
@@ -86,8 +90,11 @@ public sealed class CompiledModule : IDisposable
     /// <summary>Frees the compiled variants (the module itself stays alive).</summary>
     public void Dispose()
     {
-        _eval?.Dispose();
-        _train?.Dispose();
-        _eval = _train = null;
+        lock (_gate)
+        {
+            _eval?.Dispose();
+            _train?.Dispose();
+            _eval = _train = null;
+        }
     }
 }

@@ -177,6 +177,13 @@ public sealed class CompileGuardTests
         using var x = Tensor.RandN(new Shape(3), new Generator(35));
         var e = Assert.Throws<UnsupportedOperatorException>(() => f.Run(x));
         Assert.Contains("ToArray reads back to the host", e.Message, StringComparison.Ordinal);
+        // plain tracing (export) specialises on host reads without guarding them, as torch.jit.trace does
+        using var g = Tracer.Trace(xs =>
+        {
+            using var c = xs[0].CumSum(0);
+            return c.ToArray<float>()[0] > 0 ? [xs[0].Relu()] : [xs[0].Neg()];
+        }, new TraceOptions(), x);
+        Assert.Contains(g.Nodes, n => n.OpType is "Relu" or "Neg");
     }
 
     [Fact]
