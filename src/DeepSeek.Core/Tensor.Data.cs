@@ -1,29 +1,41 @@
+// Host reads: the points where tensor contents leave the tensor world as CLR values. While a tracer records, each
+// read is reported to it (IOpTracer.HostRead) before it happens, because code that branches on the numbers is only
+// valid for inputs that produce the same numbers — the compiler turns these reports into guards.
 using System.Runtime.InteropServices;
+using DeepSeek.Tracing;
 
 namespace DeepSeek;
 
 public sealed partial class Tensor
 {
-    /// <summary>Copies the elements out in row-major order. <typeparamref name="T"/> must match <see cref="DType"/>.</summary>
-    public T[] ToArray<T>() where T : unmanaged
+    /// <summary>
+    /// Copies the elements out in row-major order. <typeparamref name="T"/> must match <see cref="DType"/>.
+    /// While tracing, this is a host read: the compiler guards on the contents (see docs/compiler.md).
+    /// </summary>
+    public T[] ToArray<T>() where T : unmanaged => ToArrayCore<T>("ToArray");
+
+    private T[] ToArrayCore<T>(string op) where T : unmanaged
     {
-        CheckAlive("ToArray");
+        CheckAlive(op);
         var want = DTypeInfo.Of<T>();
         if (want != DType)
-            throw new DTypeMismatchException($"ToArray<{typeof(T).Name}>: tensor dtype is {DType.Name()}, expected {want.Name()}; convert first with .To(DType.{want}).");
+            throw new DTypeMismatchException($"{op}<{typeof(T).Name}>: tensor dtype is {DType.Name()}, expected {want.Name()}; convert first with .To(DType.{want}).");
         var result = new T[Numel];
-        CopyTo<T>(result);
+        CopyToCore<T>(result, op);
         return result;
     }
 
-    /// <summary>Copies the elements, row-major, into <paramref name="destination"/>.</summary>
-    public void CopyTo<T>(Span<T> destination) where T : unmanaged
+    /// <summary>Copies the elements, row-major, into <paramref name="destination"/> (a host read while tracing).</summary>
+    public void CopyTo<T>(Span<T> destination) where T : unmanaged => CopyToCore(destination, "CopyTo");
+
+    private void CopyToCore<T>(Span<T> destination, string op) where T : unmanaged
     {
-        CheckAlive("CopyTo");
+        CheckAlive(op);
         if (DTypeInfo.Of<T>() != DType)
-            throw new DTypeMismatchException($"CopyTo<{typeof(T).Name}>: tensor dtype is {DType.Name()}.");
+            throw new DTypeMismatchException($"{op}<{typeof(T).Name}>: tensor dtype is {DType.Name()}.");
         if (destination.Length < Numel)
-            throw new ShapeMismatchException($"CopyTo: destination holds {destination.Length} elements, tensor {Shape} has {Numel}.");
+            throw new ShapeMismatchException($"{op}: destination holds {destination.Length} elements, tensor {Shape} has {Numel}.");
+        using var read = ReportHostRead(op);
         var bytes = MemoryMarshal.AsBytes(destination[..(int)Numel]);
         if (IsContiguous) Backend.CopyToHost(this, bytes);
         else
@@ -31,6 +43,26 @@ public sealed partial class Tensor
             using var c = Contiguous();
             c.Backend.CopyToHost(c, bytes);
         }
+    }
+
+    /// <summary>
+    /// Tells the active tracer (if any) that <paramref name="op"/> reads this tensor back to the host, and keeps recording
+    /// suspended until the returned guard is disposed, so the copy's own helper ops (Contiguous) record nothing.
+    /// </summary>
+    private OpTrace.SuspendGuard ReportHostRead(string op)
+    {
+        if (OpTrace.Current is not { } tr) return default;
+        var suspended = OpTrace.Suspend();
+        try
+        {
+            tr.HostRead(this, op);
+        }
+        catch
+        {
+            suspended.Dispose();
+            throw;
+        }
+        return suspended;
     }
 
     /// <summary>
@@ -48,10 +80,16 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>The elements converted to double, row-major (any dtype).</summary>
-    public double[] ToDoubleArray()
+    /// <summary>The elements converted to double, row-major (any dtype); a host read while tracing.</summary>
+    public double[] ToDoubleArray() => ToDoubleArrayCore("ToDoubleArray", report: true);
+
+    /// <summary>The elements as doubles without reporting a host read (printing, which steers no control flow).</summary>
+    internal double[] ToDoubleArrayUntraced() => ToDoubleArrayCore("ToString", report: false);
+
+    private double[] ToDoubleArrayCore(string op, bool report)
     {
-        CheckAlive("ToDoubleArray");
+        CheckAlive(op);
+        using var read = report ? ReportHostRead(op) : OpTrace.Suspend();
         var bytes = new byte[Numel * DType.SizeOf()];
         if (IsContiguous) Backend.CopyToHost(this, bytes);
         else
@@ -64,18 +102,18 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>The value of a one-element tensor.</summary>
+    /// <summary>The value of a one-element tensor (a host read while tracing: the compiler guards on it).</summary>
     public T Item<T>() where T : unmanaged
     {
         if (Numel != 1) throw new ShapeMismatchException($"Item: tensor of shape {Shape} has {Numel} elements; Item needs exactly one.");
-        return ToArray<T>()[0];
+        return ToArrayCore<T>("Item")[0];
     }
 
-    /// <summary>The value of a one-element tensor as double (any dtype).</summary>
+    /// <summary>The value of a one-element tensor as double (any dtype; a host read while tracing).</summary>
     public double ItemAsDouble()
     {
         if (Numel != 1) throw new ShapeMismatchException($"Item: tensor of shape {Shape} has {Numel} elements; Item needs exactly one.");
-        return ToDoubleArray()[0];
+        return ToDoubleArrayCore("ItemAsDouble", report: true)[0];
     }
 }
 

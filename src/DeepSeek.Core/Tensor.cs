@@ -149,7 +149,7 @@ public sealed partial class Tensor : IDisposable
         if (IsDisposed) return $"Tensor(shape={Shape}, dtype={DType.Name()}, disposed)";
         var head = $"Tensor(shape={Shape}, dtype={DType.Name()}, device={Device})";
         if (Numel > 32) return head;
-        var vals = ToDoubleArray();
+        var vals = ToDoubleArrayUntraced();
         return head + " [" + string.Join(", ", vals.Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))) + "]";
     }
 }

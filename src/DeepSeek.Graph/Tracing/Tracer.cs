@@ -24,17 +24,27 @@ public static class Tracer
     /// Runs <paramref name="f"/> once on <paramref name="exampleInputs"/> (without autograd) and returns the graph of the ops
     /// it ran: example inputs become graph inputs, recorded ops become nodes and every other tensor read (parameters,
     /// buffers, scalars) becomes a constant holding a copy of its current value. Python-style control flow is
-    /// specialised to the traced path. Throws <see cref="UnsupportedOperatorException"/> when a value comes from an
+    /// specialised to the traced path (<c>Tensor.Cond</c> records an ONNX If that keeps both branches). Throws <see cref="UnsupportedOperatorException"/> when a value comes from an
     /// op that cannot record itself.
     /// </summary>
-    public static Graph Trace(Func<Tensor[], Tensor[]> f, TraceOptions options, params Tensor[] exampleInputs)
+    public static Graph Trace(Func<Tensor[], Tensor[]> f, TraceOptions options, params Tensor[] exampleInputs) =>
+        TraceCore(f, options, exampleInputs, guardHostReads: false).Graph;
+
+    /// <summary>
+    /// <see cref="Trace(Func{Tensor[], Tensor[]}, TraceOptions, Tensor[])"/> that also returns the traced values the code
+    /// read back to the host (Item, ToArray, …) with what it saw; the caller owns the observed copies.
+    /// </summary>
+    internal static (Graph Graph, IReadOnlyList<HostReadRecord> HostReads) TraceWithHostReads(Func<Tensor[], Tensor[]> f, TraceOptions options, Tensor[] exampleInputs) =>
+        TraceCore(f, options, exampleInputs, guardHostReads: true);
+
+    private static (Graph Graph, IReadOnlyList<HostReadRecord> HostReads) TraceCore(Func<Tensor[], Tensor[]> f, TraceOptions options, Tensor[] exampleInputs, bool guardHostReads)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(exampleInputs);
         var graph = new Graph(options.GraphName);
         graph.OpsetImports[""] = Opset;
-        var recorder = new TraceRecorder(graph);
+        var recorder = new TraceRecorder(graph, guardHostReads: guardHostReads);
         Tensor[]? outputs = null;
         try
         {
@@ -55,11 +65,21 @@ public static class Tracer
                 string name = options.OutputNames is { } names && i < names.Count ? names[i] : outputs.Length == 1 ? "output" : $"output_{i}";
                 graph.AddOutput(recorder.OutputValue(outputs[i], name, TypeOf(outputs[i], options.BatchDimName)));
             }
-            if (options.FuseLinearToGemm) LinearToGemm.Run(graph);
-            return graph;
+            var reads = recorder.HostReads;
+            if (options.FuseLinearToGemm)
+            {
+                // guarded values are outputs while Linear is fused, so the fusion never folds a bias into a value read back
+                int n = graph.Outputs.Count;
+                foreach (var r in reads) graph.AddOutput(r.Value);
+                LinearToGemm.Run(graph);
+                reads = reads.Select((r, i) => r with { Value = graph.Outputs[n + i] }).ToArray();
+                graph.Outputs.RemoveRange(n, reads.Count);
+            }
+            return (graph, reads);
         }
         catch
         {
+            foreach (var r in recorder.HostReads) r.Observed.Dispose();
             graph.Dispose();
             throw;
         }
