@@ -25,6 +25,7 @@ public sealed class CompiledFunction : IDisposable
     private long _calls, _traces, _hits, _guardFailures, _eager;
     private int _traceNumber, _warned;
     private bool _disposed;
+    private volatile Variant? _last;
 
     internal CompiledFunction(Func<Tensor[], Tensor[]> f, CompileOptions options, InputSpec[] specs)
     {
@@ -38,6 +39,15 @@ public sealed class CompiledFunction : IDisposable
 
     /// <summary>The input specs (empty: any number of inputs of any dtype and shape).</summary>
     public IReadOnlyList<InputSpec> InputSpecs => _specs;
+
+    /// <summary>
+    /// Memory plan of the variant that ran last (arena bytes, naive bytes, kernels that fell back to the interpreter), or
+    /// null before the first compiled run or when <see cref="CompileOptions.PlanMemory"/> is off.
+    /// </summary>
+    public MemoryPlanReport? MemoryReport => _last?.Runner.MemoryReport;
+
+    /// <summary>The optimised graph of the variant that ran last (null before the first compiled run).</summary>
+    public Graph? LastGraph => _last?.Graph;
 
     /// <summary>Counters: calls, traces, cache hits, guard failures, eager fallbacks, cached variants.</summary>
     public CompileStats Stats
@@ -80,7 +90,9 @@ public sealed class CompiledFunction : IDisposable
                 Interlocked.Increment(ref _traces);
             }
         }
-        return made is null ? RunEagerly(inputs, signature) : Adopt(made.Runner.Run(inputs));
+        if (made is null) return RunEagerly(inputs, signature);
+        _last = made;
+        return Adopt(made.Runner.Run(inputs));
     }
 
     /// <summary>
@@ -153,6 +165,7 @@ public sealed class CompiledFunction : IDisposable
         {
             foreach (var v in _variants.Values.SelectMany(l => l)) v.Dispose();
             _variants.Clear();
+            _last = null;
         }
     }
 
@@ -175,6 +188,7 @@ public sealed class CompiledFunction : IDisposable
             }
             Interlocked.Increment(ref _hits);
             v.CountHit();
+            _last = v;
             return Adopt(v.Runner.Run(inputs));
         }
         return null;

@@ -1,6 +1,6 @@
-// The one place that turns an optimised graph into something runnable. Today it is the Interpreter (kernels looked up
-// per node, values freed after their last use); the static executor's ExecutionPlan (memory planned into one arena,
-// IStaticKernels prepared per node) replaces it here when CompileOptions.PlanMemory is set.
+// The one place that turns an optimised graph into something runnable: with CompileOptions.PlanMemory (default) the
+// static executor's ExecutionPlan (memory planned into one arena, IStaticKernels prepared per node); without it the
+// Interpreter (kernels looked up per node, values freed after their last use).
 using DeepSeek.Graph.Execution;
 
 namespace DeepSeek.Graph.Compilation;
@@ -10,16 +10,21 @@ internal sealed class VariantRunner : IDisposable
 {
     private readonly Graph _graph;
     private readonly Interpreter _interpreter;
+    private readonly ExecutionPlan? _plan;
 
-    private VariantRunner(Graph graph, Interpreter interpreter, string report)
+    private VariantRunner(Graph graph, Interpreter interpreter, ExecutionPlan? plan, string report)
     {
         _graph = graph;
         _interpreter = interpreter;
+        _plan = plan;
         Report = report;
     }
 
     /// <summary>What runs the variant, for <see cref="CompiledFunction.Dump"/>.</summary>
     public string Report { get; }
+
+    /// <summary>The static plan's memory report, or null when the variant runs on the Interpreter.</summary>
+    public MemoryPlanReport? MemoryReport => _plan?.Report;
 
     /// <summary>
     /// Prepares <paramref name="graph"/> (which stays owned by the caller) for inputs like <paramref name="exampleInputs"/>;
@@ -30,17 +35,18 @@ internal sealed class VariantRunner : IDisposable
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(exampleInputs);
         ArgumentNullException.ThrowIfNull(options);
-        // INTEGRATION: when ExecutionPlan is merged, options.PlanMemory selects ExecutionPlan.Create(graph, exampleInputs) here
-        // (for variants and guard graphs alike).
         SeparateRepeatedOutputs(graph);
         interpreter.Check(graph);
-        return new VariantRunner(graph, interpreter,
-            $"interpreter ({graph.Nodes.Count} nodes; PlanMemory={options.PlanMemory} takes effect once the static executor is merged)");
+        if (!options.PlanMemory)
+            return new VariantRunner(graph, interpreter, null, $"interpreter ({graph.Nodes.Count} nodes; PlanMemory off)");
+        var plan = ExecutionPlan.Create(graph, exampleInputs, fallback: interpreter.Registry);
+        return new VariantRunner(graph, interpreter, plan, $"static plan ({graph.Nodes.Count} nodes)\n{plan.Report}");
     }
 
     /// <summary>Runs the graph; the outputs belong to the caller (outputs that are inputs come back as views).</summary>
     public Tensor[] Run(ReadOnlySpan<Tensor> inputs)
     {
+        if (_plan is not null) return _plan.Run(inputs);
         var feed = new Dictionary<string, RuntimeValue>(StringComparer.Ordinal);
         for (int i = 0; i < _graph.Inputs.Count; i++) feed[_graph.Inputs[i].Name] = new TensorValue(inputs[i]);
         var outs = _interpreter.Run(_graph, feed);
@@ -65,5 +71,5 @@ internal sealed class VariantRunner : IDisposable
     }
 
     /// <summary>Frees what the runner prepared (the graph belongs to the variant).</summary>
-    public void Dispose() { }
+    public void Dispose() => _plan?.Dispose();
 }
