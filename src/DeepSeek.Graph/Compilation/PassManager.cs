@@ -12,6 +12,7 @@ public static class PassManager
     private static IGraphPass[] CreatePipeline() =>
     [
         // PIPELINE: each pass is one line; keep the order above.
+        new Passes.Eliminations(), new Passes.DeadCodeElimination(), new Passes.CommonSubexpressionElimination(), new Passes.ConstantFolding(), new Passes.BatchNormFolding(),
     ];
 
     /// <summary>The distinct pass names, for <see cref="CompileOptions.DisabledPasses"/> and --help texts.</summary>
