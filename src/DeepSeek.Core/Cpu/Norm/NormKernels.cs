@@ -1,6 +1,7 @@
 // Batch (Ioffe & Szegedy 2015), layer (Ba et al. 2016) and group (Wu & He 2018) normalization. Each computes
 // two-pass statistics per normalisation set (NormMath), then one fused pass y = (x − μ)·scale + shift (per
-// channel) or ((x − μ)·rstd)·γ + β (per element). Parallel over channels, rows or (image, group) units.
+// channel) or ((x − μ)·rstd)·γ + β (per element). Parallel over channels, rows or (image, group) units; F32
+// inference batch norm is one y = x·scale[c] + shift[c] pass per (image, channel) plane, parallel over planes.
 using System.Numerics;
 
 namespace DeepSeek.Backends.Cpu.Norm;
@@ -17,6 +18,11 @@ internal static unsafe class NormKernels
         int n = x.ShapeArray[0], c = x.ShapeArray[1], l = x.ShapeArray[2];
         using Tensor? xc = x.IsContiguous ? null : x.Contiguous();
         var xv = xc ?? x;
+        if (!training && typeof(T) == typeof(float))
+        {
+            InferenceBatchNormF32(xv, runningMean!, runningVar!, weight, bias, eps, dst);
+            return;
+        }
         nint xp = (nint)CpuBackend.Ptr<T>(xv), dp = (nint)CpuBackend.Ptr<T>(dst);
         nint rmp = runningMean is null ? 0 : (nint)CpuBackend.Ptr<T>(runningMean);
         nint rvp = runningVar is null ? 0 : (nint)CpuBackend.Ptr<T>(runningVar);
@@ -66,6 +72,33 @@ internal static unsafe class NormKernels
                     long off = ((long)b * c + ch) * l;
                     NormMath.Normalize((T*)xp + off, (T*)dp + off, l, mean, sc, shift[ch]);
                 }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Eval-mode batch norm of contiguous F32 x [N, C, L]: per channel scale = γ/√(var + ε) and shift = β − mean·scale
+    /// in double (split into float head and tail), then one SIMD pass per plane, planes split over threads.
+    /// </summary>
+    private static void InferenceBatchNormF32(Tensor x, Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, double eps, Tensor dst)
+    {
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], l = x.ShapeArray[2];
+        var coef = new float[4 * c]; // scale head, scale tail, shift head, shift tail
+        for (int ch = 0; ch < c; ch++)
+        {
+            double scale = (weight is null ? 1 : At<float>(weight, ch)) / Math.Sqrt(At<float>(runningVar, ch) + eps);
+            double shift = (bias is null ? 0 : At<float>(bias, ch)) - At<float>(runningMean, ch) * scale;
+            (coef[4 * ch], coef[4 * ch + 1]) = NormMath.Split(scale);
+            (coef[4 * ch + 2], coef[4 * ch + 3]) = NormMath.Split(shift);
+        }
+        nint xp = (nint)CpuBackend.Ptr<float>(x), dp = (nint)CpuBackend.Ptr<float>(dst);
+        CpuParallel.For((long)n * c, l, (s, e) =>
+        {
+            for (long plane = s; plane < e; plane++)
+            {
+                int ch = (int)(plane % c);
+                long off = plane * l;
+                NormMath.ScaleShift((float*)xp + off, (float*)dp + off, l, coef[4 * ch], coef[4 * ch + 1], coef[4 * ch + 2], coef[4 * ch + 3]);
             }
         });
     }
