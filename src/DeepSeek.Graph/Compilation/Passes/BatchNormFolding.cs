@@ -51,12 +51,13 @@ public sealed class BatchNormFolding : IGraphPass
         };
         if (rewrite is null) return false;
         var (op, inputs, attributes) = rewrite.Value;
+        string what = $"folded {PassKit.Describe(bn)} into {PassKit.Describe(p)}{(op == p.OpType ? "" : " (now " + op + ")")}";
         int at = g.Nodes.IndexOf(p);
         var y = bn.Outputs[0];
         g.RemoveNode(bn);
         g.RemoveNode(p);
         PassKit.Place(g, at, op, "", p.Name, inputs, [y], attributes);
-        context.Note(Name, $"folded BatchNormalization '{bn.Name}' into {p.OpType} '{p.Name}'{(op == p.OpType ? "" : " (now " + op + ")")}");
+        context.Note(Name, what);
         return true;
     }
 

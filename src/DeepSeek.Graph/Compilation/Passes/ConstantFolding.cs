@@ -31,6 +31,7 @@ public sealed class ConstantFolding : IGraphPass
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(context);
+        ShapeInference.Run(graph, strict: false); // Shape folds from static dims
         return Fold(graph, context, new Interpreter(_registry)) > 0;
     }
 
@@ -44,7 +45,7 @@ public sealed class ConstantFolding : IGraphPass
             var tensors = FoldShape(node) ?? Evaluate(g, node, context, interpreter);
             if (tensors is null) continue;
             Replace(g, node, tensors);
-            context.Note(Name, $"folded {node.OpType} node '{node.Name}' into {string.Join(", ", tensors.Select(t => t.DType.Name() + t.Shape))}");
+            context.Note(Name, $"folded {PassKit.Describe(node)} into {string.Join(", ", tensors.Select(t => t.DType.Name() + t.Shape))}");
             folded++;
         }
         if (folded > 0) g.RemoveUnusedValues();
@@ -92,7 +93,7 @@ public sealed class ConstantFolding : IGraphPass
         catch (DeepSeekException e)
         {
             // the same error will surface when the graph runs; folding must not change when it is reported
-            context.Note(Name, $"left {node.OpType} node '{node.Name}' unfolded: {e.Message}");
+            context.Note(Name, $"left {PassKit.Describe(node)} unfolded: {e.Message}");
             return null;
         }
         if (results.Length < node.Outputs.Count || results.Take(node.Outputs.Count).Any(r => r is not TensorValue)

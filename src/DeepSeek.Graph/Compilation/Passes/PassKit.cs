@@ -119,6 +119,10 @@ internal static class PassKit
             }
     }
 
+    /// <summary>"Conv 'conv1'" for log lines, or "Conv → %y" when the node has no name (traced graphs).</summary>
+    public static string Describe(Node node) =>
+        node.Name.Length > 0 ? $"{node.OpType} '{node.Name}'" : $"{node.OpType} → %{string.Join(", %", node.Outputs.Select(o => o.Name))}";
+
     /// <summary>Row-major bytes of a tensor (any dtype, any layout).</summary>
     public static byte[] Bytes(Tensor t) => ShapeKit.Bytes(t);
 
