@@ -8,6 +8,9 @@ namespace DeepSeek.Backends.Cpu.Norm;
 
 internal static unsafe class NormKernels
 {
+    /// <summary>Elements per thread below which the inference batch-norm pass (one read, one write per element) runs on one thread.</summary>
+    internal const long StreamingMinWork = 256 * 1024;
+
     private static T At<T>(Tensor? t, long i) where T : unmanaged, IFloatingPointIeee754<T> =>
         t is null ? T.NaN : CpuBackend.Ptr<T>(t)[i * t.StridesArray[0]];
 
@@ -92,6 +95,7 @@ internal static unsafe class NormKernels
             (coef[4 * ch + 2], coef[4 * ch + 3]) = NormMath.Split(shift);
         }
         nint xp = (nint)CpuBackend.Ptr<float>(x), dp = (nint)CpuBackend.Ptr<float>(dst);
+        // a streaming pass: split only when each thread gets ≥ 2 MB to stream, far above the cost of waking a worker
         CpuParallel.For((long)n * c, l, (s, e) =>
         {
             for (long plane = s; plane < e; plane++)
@@ -100,7 +104,7 @@ internal static unsafe class NormKernels
                 long off = plane * l;
                 NormMath.ScaleShift((float*)xp + off, (float*)dp + off, l, coef[4 * ch], coef[4 * ch + 1], coef[4 * ch + 2], coef[4 * ch + 3]);
             }
-        });
+        }, minWorkPerThread: StreamingMinWork);
     }
 
     /// <summary>Layer normalization over the last dim of x [M, K] (see <see cref="INNKernels.LayerNorm"/>).</summary>
