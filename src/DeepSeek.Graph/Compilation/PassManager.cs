@@ -12,7 +12,14 @@ public static class PassManager
     private static IGraphPass[] CreatePipeline() =>
     [
         // PIPELINE: each pass is one line; keep the order above.
+        new Passes.Eliminations(),
+        new Passes.DeadCodeElimination(),
+        new Passes.CommonSubexpressionElimination(),
+        new Passes.ConstantFolding(),
+        new Passes.BatchNormFolding(),
+        // (fusion passes)
         new Passes.ElementwiseFusion(),
+        new Passes.DeadCodeElimination(),
     ];
 
     /// <summary>The distinct pass names, for <see cref="CompileOptions.DisabledPasses"/> and --help texts.</summary>

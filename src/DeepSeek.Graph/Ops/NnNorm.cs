@@ -58,6 +58,9 @@ public static class NnNorm
         var variance = PerChannel(ctx, ctx.Tensor(4), x, "input_var", dt);
         if (!training)
         {
+            // Core's fused kernel: one y = x·scale[c] + shift[c] pass instead of three broadcast passes and temporaries
+            if (x.DType is DType.F32 or DType.F64)
+                return One(x.BatchNorm(ctx.Tensor(3), ctx.Tensor(4), As(ctx.Tensor(1), x.DType), As(ctx.Tensor(2), x.DType), training: false, eps: eps));
             var factor = scale.Mul(variance.Add(eps).Rsqrt());
             return One(As(w.Sub(mean).Mul(factor).Add(bias), x.DType));
         }

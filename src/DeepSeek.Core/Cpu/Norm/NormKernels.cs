@@ -1,12 +1,16 @@
 // Batch (Ioffe & Szegedy 2015), layer (Ba et al. 2016) and group (Wu & He 2018) normalization. Each computes
 // two-pass statistics per normalisation set (NormMath), then one fused pass y = (x − μ)·scale + shift (per
-// channel) or ((x − μ)·rstd)·γ + β (per element). Parallel over channels, rows or (image, group) units.
+// channel) or ((x − μ)·rstd)·γ + β (per element). Parallel over channels, rows or (image, group) units; F32
+// inference batch norm is one y = x·scale[c] + shift[c] pass per (image, channel) plane, parallel over planes.
 using System.Numerics;
 
 namespace DeepSeek.Backends.Cpu.Norm;
 
 internal static unsafe class NormKernels
 {
+    /// <summary>Elements per thread below which the inference batch-norm pass (one read, one write per element) runs on one thread.</summary>
+    internal const long StreamingMinWork = 256 * 1024;
+
     private static T At<T>(Tensor? t, long i) where T : unmanaged, IFloatingPointIeee754<T> =>
         t is null ? T.NaN : CpuBackend.Ptr<T>(t)[i * t.StridesArray[0]];
 
@@ -17,6 +21,11 @@ internal static unsafe class NormKernels
         int n = x.ShapeArray[0], c = x.ShapeArray[1], l = x.ShapeArray[2];
         using Tensor? xc = x.IsContiguous ? null : x.Contiguous();
         var xv = xc ?? x;
+        if (!training && typeof(T) == typeof(float))
+        {
+            InferenceBatchNormF32(xv, runningMean!, runningVar!, weight, bias, eps, dst);
+            return;
+        }
         nint xp = (nint)CpuBackend.Ptr<T>(xv), dp = (nint)CpuBackend.Ptr<T>(dst);
         nint rmp = runningMean is null ? 0 : (nint)CpuBackend.Ptr<T>(runningMean);
         nint rvp = runningVar is null ? 0 : (nint)CpuBackend.Ptr<T>(runningVar);
@@ -68,6 +77,34 @@ internal static unsafe class NormKernels
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Eval-mode batch norm of contiguous F32 x [N, C, L]: per channel scale = γ/√(var + ε) and shift = β − mean·scale
+    /// in double (split into float head and tail), then one SIMD pass per plane, planes split over threads.
+    /// </summary>
+    private static void InferenceBatchNormF32(Tensor x, Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, double eps, Tensor dst)
+    {
+        int n = x.ShapeArray[0], c = x.ShapeArray[1], l = x.ShapeArray[2];
+        var coef = new float[4 * c]; // scale head, scale tail, shift head, shift tail
+        for (int ch = 0; ch < c; ch++)
+        {
+            double scale = (weight is null ? 1 : At<float>(weight, ch)) / Math.Sqrt(At<float>(runningVar, ch) + eps);
+            double shift = (bias is null ? 0 : At<float>(bias, ch)) - At<float>(runningMean, ch) * scale;
+            (coef[4 * ch], coef[4 * ch + 1]) = NormMath.Split(scale);
+            (coef[4 * ch + 2], coef[4 * ch + 3]) = NormMath.Split(shift);
+        }
+        nint xp = (nint)CpuBackend.Ptr<float>(x), dp = (nint)CpuBackend.Ptr<float>(dst);
+        // a streaming pass: split only when each thread gets ≥ 2 MB to stream, far above the cost of waking a worker
+        CpuParallel.For((long)n * c, l, (s, e) =>
+        {
+            for (long plane = s; plane < e; plane++)
+            {
+                int ch = (int)(plane % c);
+                long off = plane * l;
+                NormMath.ScaleShift((float*)xp + off, (float*)dp + off, l, coef[4 * ch], coef[4 * ch + 1], coef[4 * ch + 2], coef[4 * ch + 3]);
+            }
+        }, minWorkPerThread: StreamingMinWork);
     }
 
     /// <summary>Layer normalization over the last dim of x [M, K] (see <see cref="INNKernels.LayerNorm"/>).</summary>
