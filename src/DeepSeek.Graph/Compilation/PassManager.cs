@@ -12,6 +12,10 @@ public static class PassManager
     private static IGraphPass[] CreatePipeline() =>
     [
         // PIPELINE: each pass is one line; keep the order above.
+        new Passes.GeluFusion(),
+        new Passes.LayerNormFusion(),
+        new Passes.SkipLayerNormFusion(),
+        new Passes.AttentionFusion(),
     ];
 
     /// <summary>The distinct pass names, for <see cref="CompileOptions.DisabledPasses"/> and --help texts.</summary>
