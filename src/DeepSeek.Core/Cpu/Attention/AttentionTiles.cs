@@ -3,6 +3,7 @@
 // Q·Kᵀ runs over a packed Kᵀ panel (d-major, 64-column aligned); P·V runs over rows of V read in place.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSeek.Backends.Cpu.Attention;
 
@@ -17,7 +18,18 @@ internal static unsafe class AttentionTiles
     /// </summary>
     public static void PackTransposed(float* k, long ldk, int n, int nPad, int e, float* kt, int ldt)
     {
-        for (int j = 0; j < n; j++)
+        int j0 = 0;
+        if (Avx2.IsSupported && ldk * 8 <= int.MaxValue)
+        {
+            // 8 keys at a time: one gather down a feature column, one contiguous store into the panel
+            var idx = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (int)ldk;
+            for (; j0 + 8 <= n; j0 += 8)
+            {
+                float* src = k + j0 * ldk;
+                for (int d = 0; d < e; d++) Avx2.GatherVector256(src + d, idx, 4).Store(kt + (long)d * ldt + j0);
+            }
+        }
+        for (int j = j0; j < n; j++)
         {
             float* row = k + j * ldk;
             float* col = kt + j;
