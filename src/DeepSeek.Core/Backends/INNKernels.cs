@@ -117,9 +117,11 @@ public interface INNKernels
     /// Fused scaled dot-product attention (inference): for every batch b, head h and query row i,
     /// dst[b, h, i] = Σ_j softmax_j(scale·q[b, h, i]·k[b, g, j] + mask[b, h, i, j]) · v[b, g, j] with g = h / (H / Hk)
     /// (grouped-query attention when Hk &lt; H). <paramref name="q"/> [B, H, L, E] (or [H, L, E]), <paramref name="k"/>
-    /// [B, Hk, S, E], <paramref name="v"/> [B, Hk, S, Ev]: any strides. <paramref name="mask"/> (optional, additive, same
-    /// dtype) has rank ≤ that of q and broadcasts to [B, H, L, S] by NumPy rules (any strides, stride 0 included).
-    /// <paramref name="dst"/> [B, H, L, Ev] is contiguous. The [L, S] score matrix of a head is never materialised whole.
+    /// [B, Hk, S, E], <paramref name="v"/> [B, Hk, S, Ev]: any strides; with <see cref="AttentionParams.SequenceFirst"/> they are
+    /// [B, L, H, E], [B, S, Hk, E], [B, S, Hk, Ev] and dst is [B, L, H, Ev] (the layout before a head split's transpose).
+    /// <paramref name="mask"/> (optional, additive, same dtype) has rank ≤ that of q and broadcasts to [B, H, L, S] by NumPy
+    /// rules (any strides, stride 0 included). <paramref name="dst"/> is contiguous. The [L, S] score matrix of a head is
+    /// never materialised whole.
     /// </summary>
     void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, AttentionParams p, Tensor dst);
 
@@ -140,7 +142,8 @@ public interface INNKernels
 /// A row whose scores are all −∞ gives zeros (ONNX Attention, and exporters that follow the softmax with
 /// Where(IsNaN(p), 0, p)); when false it gives NaN, as softmax of an all −∞ row does.
 /// </param>
-public readonly record struct AttentionParams(double Scale, bool IsCausal = false, bool ZeroMaskedRows = false);
+/// <param name="SequenceFirst">q, k, v and dst are 4-d with the sequence before the heads ([B, L, H, E]) instead of after.</param>
+public readonly record struct AttentionParams(double Scale, bool IsCausal = false, bool ZeroMaskedRows = false, bool SequenceFirst = false);
 
 /// <summary>Geometry of a 2-d (transposed) convolution. Pads may be asymmetric, as ONNX allows.</summary>
 /// <param name="StrideH">Vertical stride.</param>

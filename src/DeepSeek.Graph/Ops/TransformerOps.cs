@@ -10,9 +10,9 @@ namespace DeepSeek.Graph.Ops;
 
 /// <summary>
 /// deepseek::Gelu(X) {approximate = "none" | "tanh"}; deepseek::SkipLayerNorm(X, R, γ, β?) {epsilon} → Y [, X + R];
-/// deepseek::Attention(Q, K, V, mask?) {scale, is_causal, zero_masked_rows} with Q [B, H, L, E] or [H, L, E], K/V sharing
-/// Q's layout with S keys (K/V heads may divide Q's), an additive mask broadcasting to the [.., L, S] scores; see
-/// <see cref="Tensor.ScaledDotProductAttention"/>.
+/// deepseek::Attention(Q, K, V, mask?) {scale, is_causal, zero_masked_rows, layout} with Q [B, H, L, E] or [H, L, E]
+/// (layout "bhsd", the default) or [B, L, H, E] (layout "bshd", output [B, L, H, Ev] too), K/V sharing Q's layout with S
+/// keys (K/V heads may divide Q's), a mask broadcasting to the [.., H, L, S] scores; see <see cref="Tensor.ScaledDotProductAttention"/>.
 /// </summary>
 [OpSet]
 public static class TransformerOps
@@ -109,37 +109,55 @@ public static class TransformerOps
         var v = ctx.Tensor(2);
         var mask = ctx.OptionalTensor(3);
         var p = AttentionParamsOf(ctx.Describe(), ctx.Node, Meta(q), Meta(k), Meta(v), mask is null ? null : Meta(mask));
-        return One(Tensor.ScaledDotProductAttention(q, k, v, mask, p.Scale, p.IsCausal, p.ZeroMaskedRows));
+        if (!p.SequenceFirst) return One(Tensor.ScaledDotProductAttention(q, k, v, mask, p.Scale, p.IsCausal, p.ZeroMaskedRows));
+        if (q.DType is DType.F32 or DType.F64 && (mask is null || mask.DType == q.DType))
+        {
+            // [B, L, H, E] in, [B, L, H, Ev] out: the kernel reads and writes this layout directly
+            var y = Tensor.Empty(new Shape(q.Size(0), q.Size(1), q.Size(2), v.Size(3)), q.DType, q.Device);
+            q.Backend.Attention(q, k, v, mask, p, y);
+            return One(y);
+        }
+        using var r = Tensor.ScaledDotProductAttention(q.Transpose(1, 2), k.Transpose(1, 2), v.Transpose(1, 2), mask, p.Scale, p.IsCausal, p.ZeroMaskedRows);
+        return One(r.Transpose(1, 2).Contiguous());
     }
 
     // Checks shapes and dtypes like the op would, but naming the node; returns the attributes.
     private static AttentionParams AttentionParamsOf(string who, Node n, TensorMeta q, TensorMeta k, TensorMeta v, TensorMeta? mask)
     {
+        bool sequenceFirst = n.GetString("layout", "bhsd") switch
+        {
+            "bhsd" => false,
+            "bshd" => true,
+            var l => throw new ModelFormatException($"{who}: layout must be \"bhsd\" or \"bshd\", got \"{l}\"."),
+        };
         int rank = q.Shape.Rank;
-        if (rank is not (3 or 4) || k.Shape.Rank != rank || v.Shape.Rank != rank)
-            throw new ShapeMismatchException($"{who}: Q, K and V must all be [B, H, L, E] or [H, L, E], got Q {q}, K {k}, V {v}.");
+        string want = sequenceFirst ? "[B, L, H, E]" : "[B, H, L, E] or [H, L, E]";
+        if (rank is not (3 or 4) || sequenceFirst && rank != 4 || k.Shape.Rank != rank || v.Shape.Rank != rank)
+            throw new ShapeMismatchException($"{who}: Q, K and V must all be {want}, got Q {q}, K {k}, V {v}.");
         if (q.DType is not (DType.F32 or DType.F64 or DType.F16 or DType.BF16) || k.DType != q.DType || v.DType != q.DType)
             throw new DTypeMismatchException($"{who}: Q, K and V must share one floating dtype, got Q {q}, K {k}, V {v}.");
-        var qs = q.Shape.ToArray();
-        var ks = k.Shape.ToArray();
-        var vs = v.Shape.ToArray();
+        // checked in the heads-first order [.., H, L, E]
+        int[] Canonical(Shape s) => sequenceFirst ? [s[0], s[2], s[1], s[3]] : s.ToArray();
+        var qs = Canonical(q.Shape);
+        var ks = Canonical(k.Shape);
+        var vs = Canonical(v.Shape);
         bool ok = ks[^1] == qs[^1] && vs[^2] == ks[^2];
         for (int d = 0; d < rank - 2; d++)
             ok &= vs[d] == ks[d] && (qs[d] == ks[d] || d == rank - 3 && ks[d] > 0 && qs[d] % ks[d] == 0);
         if (!ok)
-            throw new ShapeMismatchException($"{who}: Q {q}, K {k} and V {v} are inconsistent (K is [.., S, E] with Q's E, V is [.., S, Ev], K/V heads must divide Q's).");
+            throw new ShapeMismatchException($"{who}: Q {q}, K {k} and V {v} ({want}) are inconsistent (K has Q's E, V has K's S, K/V heads must divide Q's).");
         if (mask is { } m)
         {
             var scores = new Shape([.. qs[..^1], ks[^2]]);
             bool fits;
             try { fits = m.Shape.Rank <= rank && Shape.Broadcast(scores, m.Shape, who) == scores; }
             catch (ShapeMismatchException) { fits = false; }
-            if (!fits) throw new ShapeMismatchException($"{who}: mask {m} does not broadcast to the scores {scores}.");
+            if (!fits) throw new ShapeMismatchException($"{who}: mask {m} does not broadcast to the scores {scores} ([.., H, L, S]).");
             if (m.DType != q.DType && m.DType != DType.Bool)
                 throw new DTypeMismatchException($"{who}: mask {m} must be additive ({q.DType.Name()}) or bool.");
         }
         double scale = n.Attributes.ContainsKey("scale") ? n.GetFloat("scale", 1) : 1 / Math.Sqrt(qs[^1]);
-        return new AttentionParams(scale, n.GetInt("is_causal", 0) != 0, n.GetInt("zero_masked_rows", 0) != 0);
+        return new AttentionParams(scale, n.GetInt("is_causal", 0) != 0, n.GetInt("zero_masked_rows", 0) != 0, sequenceFirst);
     }
 
     private static IStaticKernel? AttentionStatic(StaticKernelRequest req)

@@ -138,6 +138,33 @@ public class AttentionTests
     }
 
     [Fact]
+    public void SequenceFirstLayoutReadsAndWritesBshd()
+    {
+        // the backend entry with SequenceFirst: q, k, v [B, L, H, E] (k, v as slices of one fused QKV tensor) and dst [B, L, H, Ev]
+        using var scope = Tensor.NewScope();
+        int b = 2, l = 37, h = 3, e = 64;
+        var qkv = Randn(40, b, l, 3, h, e);
+        Tensor Part(int i) => qkv.Select(2, i);
+        var mask = Randn(41, b, 1, 1, l);
+        var full = Values(mask.BroadcastTo(new Shape(b, h, l, l)));
+        var expected = Reference(Values(Part(0).Transpose(1, 2)), Values(Part(1).Transpose(1, 2)), Values(Part(2).Transpose(1, 2)), full,
+            b, h, h, l, l, e, e, 0.2, true, false);
+        foreach (var dtype in new[] { DType.F32, DType.F64 })
+            AtEachLevel(() =>
+            {
+                Tensor Cast(Tensor t) => dtype == DType.F32 ? t.Detach() : t.To(dtype);
+                using var q = Cast(Part(0));
+                using var k = Cast(Part(1));
+                using var v = Cast(Part(2));
+                using var m = Cast(mask);
+                using var y = Tensor.Empty(new Shape(b, l, h, e), dtype);
+                q.Backend.Attention(q, k, v, m, new Backends.AttentionParams(0.2, IsCausal: true, SequenceFirst: true), y);
+                using var heads = y.Transpose(1, 2);
+                TestUtil.AssertClose(expected, Values(heads), rtol: 1e-4, atol: 2e-5);
+            });
+    }
+
+    [Fact]
     public void FullyMaskedRowGivesNaNOrZeros()
     {
         using var scope = Tensor.NewScope();

@@ -1,4 +1,4 @@
-// Portable attention (F64, and F32 without AVX-512): one query row at a time, a two-pass softmax over that row's
+// Portable attention (F64; F32 in tests): one query row at a time, a two-pass softmax over that row's
 // scores (max, then e^(s − max) and Σ), then Σ_j p_j·v_j — TensorPrimitives vectorizes the dot products and axpys
 // at whatever width the machine has. Parallel over (batch, head, row); each thread holds one row of scores.
 using System.Numerics;
@@ -8,7 +8,7 @@ namespace DeepSeek.Backends.Cpu.Attention;
 
 internal static unsafe class AttentionRows
 {
-    /// <summary>Runs the kernel; q, k, v have unit stride in their last dim, dst is contiguous [B, H, L, Ev].</summary>
+    /// <summary>Runs the kernel; q, k, v have unit stride in their last dim, dst rows are addressed by the geometry's D strides.</summary>
     public static void Run<T>(nint q, nint k, nint v, nint mask, nint dst, AttentionGeometry g, AttentionParams p)
         where T : unmanaged, IFloatingPointIeee754<T>, IExponentialFunctions<T>
     {
@@ -32,7 +32,7 @@ internal static unsafe class AttentionRows
         T* kh = k + b * g.KB + hk * g.KH;
         T* vh = v + b * g.VB + hk * g.VH;
         T* mr = mask == null ? null : mask + b * g.MB + h * g.MH + i * g.ML;
-        var d = new Span<T>(dst + row * g.Ev, g.Ev);
+        var d = new Span<T>(dst + b * g.DB + h * g.DH + i * g.DL, g.Ev);
         int n = g.KeyEnd(i, p.IsCausal);
         var s = scores.AsSpan(0, n);
         T scale = T.CreateTruncating(p.Scale);

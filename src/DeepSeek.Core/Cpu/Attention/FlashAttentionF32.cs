@@ -20,7 +20,7 @@ internal static unsafe class FlashAttentionF32
 
     private static int RoundUp(int n, int m) => (n + m - 1) / m * m;
 
-    /// <summary>Runs the kernel; q, k, v have unit stride in their last dim, dst is contiguous [B, H, L, Ev].</summary>
+    /// <summary>Runs the kernel; q, k, v have unit stride in their last dim, dst rows are addressed by the geometry's D strides.</summary>
     public static void Run(nint q, nint k, nint v, nint mask, nint dst, AttentionGeometry g, AttentionParams p)
     {
         int qBlocks = (g.L + BlockQ - 1) / BlockQ;
@@ -95,7 +95,7 @@ internal static unsafe class FlashAttentionF32
         float empty = p.ZeroMaskedRows ? 0f : float.NaN;
         for (int r = 0; r < rows; r++)
         {
-            float* d = dst + (((long)b * g.H + h) * g.L + i0 + r) * g.Ev;
+            float* d = dst + b * g.DB + h * g.DH + (i0 + r) * g.DL;
             if (l[r] == 0) new Span<float>(d, g.Ev).Fill(empty);
             else AttentionRowOps.ScaleInto(o + r * evPad, d, g.Ev, 1f / l[r]);
         }

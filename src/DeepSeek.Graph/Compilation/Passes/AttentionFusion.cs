@@ -2,6 +2,7 @@
 // last axis → deepseek::Attention(Q, K, V, mask?) {scale}, K untransposed. Scales may sit on Q, Kᵀ or the scores (SDPA
 // exports scale Q and Kᵀ by d^−¼ each), masks are additive or a Where(cond, −∞, scores) fill; constant causal masks
 // become is_causal, and Softmax → Where(IsNaN(p), 0, p) (exporters' guard for fully masked rows) becomes zero_masked_rows.
+// Head-split transposes around the result fold into layout "bshd" (the kernel reads the strided heads in place).
 using static DeepSeek.Graph.Compilation.Passes.TransformerMatch;
 
 namespace DeepSeek.Graph.Compilation.Passes;
@@ -116,11 +117,34 @@ public sealed class AttentionFusion : IGraphPass
         if (causal) attrs.Add(("is_causal", AttributeValue.Of(1L)));
         if (zeroRows) attrs.Add(("zero_masked_rows", AttributeValue.Of(1L)));
         Value?[] inputs = mask is null ? [scores.Q, k, v] : [scores.Q, k, v, mask];
-        if (rw.Apply(uses, "Attention", Domain, inputs, [final.Outputs[0]], [.. attrs]) is null) return false;
+        if (rw.Apply(uses, "Attention", Domain, inputs, [final.Outputs[0]], [.. attrs]) is not { } fused) return false;
         ImportDomain(graph);
+        bool folded = FoldHeadTransposes(graph, fused);
         context.Note(Name, $"{matched.Count} nodes → deepseek::Attention(%{scores.Q.Name}, %{k.Name}, %{v.Name}{(mask is null ? "" : ", %" + mask.Name)}) " +
-            $"scale={scores.Scale:G6}{(causal ? " causal" : "")}{(zeroRows ? " zero_masked_rows" : "")} → %{final.Outputs[0].Name}");
+            $"scale={scores.Scale:G6}{(causal ? " causal" : "")}{(zeroRows ? " zero_masked_rows" : "")}{(folded ? " layout=bshd" : "")} → %{final.Outputs[0].Name}");
         return true;
+    }
+
+    // Q, K, V = Transpose(·, [0, 2, 1, 3]) of [B, S, H, D] tensors and an output read only by the same transpose back:
+    // the node reads and writes the [B, S, H, D] layout itself (layout "bshd"), saving the four head-transpose copies.
+    private static bool FoldHeadTransposes(Graph graph, Node attention)
+    {
+        var uses = new UseMap(graph);
+        var sources = new Value[3];
+        var transposes = new Node[3];
+        for (int i = 0; i < 3; i++)
+        {
+            if (Producer(attention.Inputs[i], "Transpose") is not { } t || t.GetInts("perm") is not [0, 2, 1, 3] || t.Inputs[0] is not { } src) return false;
+            (sources[i], transposes[i]) = (src, t);
+        }
+        var y = attention.Outputs[0];
+        if (uses.OnlyReader(y) is not { } back || !back.Is("Transpose") || back.GetInts("perm") is not [0, 2, 1, 3]) return false;
+        var rw = new FusionRewrite(graph).Remove(attention, back);
+        foreach (var t in transposes.Distinct())
+            if (!uses.IsOutput(t.Outputs[0]) && uses.Readers(t.Outputs[0]).All(r => r == attention)) rw.Remove(t);
+        Value?[] inputs = [.. sources, .. attention.Inputs.Skip(3)];
+        var attrs = attention.Attributes.Select(a => (a.Key, a.Value)).Append(("layout", AttributeValue.Of("bshd"))).ToArray();
+        return rw.Apply(uses, "Attention", Domain, inputs, [back.Outputs[0]], attrs) is not null;
     }
 
     // v = [·c …] MatMul(Q [·c …], Kᵀ [·c …]) where each ·c is a Mul or Div by a constant scalar read by the chain only.

@@ -189,6 +189,79 @@ public sealed class AttentionFusionTests
         }
     }
 
+    // x [B, S, H·D] → Reshape [B, S, H, D] → Transpose [0, 2, 1, 3], attention, → Transpose back → Reshape [B, S, H·D]
+    private static Graph HeadSplitAttention(bool exposeHeadsOutput)
+    {
+        var g = NewGraph();
+        var shape4 = Const(g, Tensor.FromArray(new long[] { B, S, H, D }, 4));
+        Value Heads(string name)
+        {
+            var x = Input(g, name, B, S, H * D);
+            return Op(g, "Transpose", [Op(g, "Reshape", x, shape4).Typed(B, S, H, D)], A("perm", new long[] { 0, 2, 1, 3 })).Typed(B, H, S, D);
+        }
+        var q = Heads("xq");
+        var k = Heads("xk");
+        var v = Heads("xv");
+        var mask = Input(g, "mask", B, 1, 1, S);
+        var kt = Op(g, "Transpose", [k], A("perm", new long[] { 0, 1, 3, 2 }));
+        var ctx = MatMul(g, Softmax(g, Op(g, "Add", Op(g, "Mul", MatMul(g, q, kt), Scalar(g, 0.125)), mask)), v).Typed(B, H, S, D);
+        var back = Op(g, "Transpose", [ctx], A("perm", new long[] { 0, 2, 1, 3 }));
+        g.AddOutput(Op(g, "Reshape", back, Const(g, Tensor.FromArray(new long[] { B, S, H * D }, 3))));
+        if (exposeHeadsOutput) g.AddOutput(ctx);
+        return g;
+    }
+
+    private static Dictionary<string, Tensor> HeadFeeds()
+    {
+        var feeds = Feeds();
+        feeds["xq"] = RandN(36, B, S, H * D);
+        feeds["xk"] = RandN(37, B, S, H * D);
+        feeds["xv"] = RandN(38, B, S, H * D);
+        return feeds;
+    }
+
+    [Fact]
+    public void HeadSplitTransposesFoldIntoSequenceFirstLayout()
+    {
+        using var scope = Tensor.NewScope();
+        using var g = HeadSplitAttention(exposeHeadsOutput: false);
+        var (fused, changed, log) = RunPass(new AttentionFusion(), g);
+        using (fused)
+        {
+            Assert.True(changed);
+            Assert.Equal(["Reshape", "Reshape", "Reshape", "deepseek::Attention", "Reshape"], fused.Nodes.Select(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}::{n.OpType}"));
+            var a = Attention(fused);
+            Assert.Equal("bshd", a.GetString("layout", ""));
+            Assert.All(a.Inputs.Take(3), i => Assert.Equal("Reshape", i!.Producer!.OpType));
+            Assert.Contains("layout=bshd", Assert.Single(log));
+            AssertSameOutputs(g, fused, HeadFeeds());
+
+            // the static kernel reads and writes [B, S, H, D] too
+            var feeds = HeadFeeds();
+            var ins = new Tensor?[] { feeds["xq"].Reshape(B, S, H, D), feeds["xk"].Reshape(B, S, H, D), feeds["xv"].Reshape(B, S, H, D), feeds["mask"] };
+            var y = Tensor.Empty(new Shape(B, S, H, D));
+            using var kernel = StaticKernelRegistry.Default.TryCreate(new StaticKernelRequest(a, 1, ins.Select(t => (TensorMeta?)new TensorMeta(t!.DType, t.Shape)).ToArray(),
+                [new TensorMeta(DType.F32, y.Shape)], new Tensor?[4]));
+            kernel!.Run(ins, [y]);
+            Assert.Equal(RunAll(fused, feeds).Single().Value, y.ToDoubleArray());
+        }
+    }
+
+    [Fact]
+    public void HeadsOutputReadElsewhereKeepsTheTransposes()
+    {
+        using var scope = Tensor.NewScope();
+        using var g = HeadSplitAttention(exposeHeadsOutput: true);
+        var (fused, changed, _) = RunPass(new AttentionFusion(), g);
+        using (fused)
+        {
+            Assert.True(changed);
+            Assert.False(Attention(fused).Attributes.ContainsKey("layout"));
+            Assert.Equal(4, fused.Nodes.Count(n => n.OpType == "Transpose"));
+            AssertSameOutputs(g, fused, HeadFeeds());
+        }
+    }
+
     [Fact]
     public void NegativeCasesAreLeftAlone()
     {

@@ -1,4 +1,5 @@
 using DeepSeek.Graph.Compilation.Passes;
+using DeepSeek.Graph.Execution;
 using static DeepSeek.Graph.Tests.Compilation.Transformer.TransformerKit;
 
 namespace DeepSeek.Graph.Tests.Compilation.Transformer;
@@ -109,6 +110,32 @@ public sealed class GeluFusionTests
                 Assert.DoesNotContain(fused.Nodes, n => n.Domain == "deepseek");
             }
         }
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("tanh")]
+    public void StaticKernelWritesTheInterpreterValuesAlsoInPlace(string approximate)
+    {
+        using var scope = Tensor.NewScope();
+        using var g = NewGraph();
+        var node = g.AddNode("Gelu", [Input(g, "x", 3, 40)], ["y"], "deepseek");
+        node.Attributes["approximate"] = AttributeValue.Of(approximate);
+        g.OpsetImports["deepseek"] = 1;
+        g.AddOutput(node.Outputs[0]);
+        var x = RandN(4, 3, 40).Mul(3);
+        var expected = RunAll(g, new Dictionary<string, Tensor> { ["x"] = x })["y"];
+        var meta = new TensorMeta(DType.F32, x.Shape);
+        using var kernel = StaticKernelRegistry.Default.TryCreate(new StaticKernelRequest(node, 1, [meta], [meta], [null]));
+        Assert.NotNull(kernel);
+        Assert.Equal(0, kernel!.InPlaceInput);
+        var y = Tensor.Empty(x.Shape);
+        kernel.Run([x], [y]);
+        Assert.Equal(expected, y.ToDoubleArray());
+        kernel.Run([x], [x]); // the planner may hand the input's buffer as the output
+        Assert.Equal(expected, x.ToDoubleArray());
+        // half precision runs in the interpreter
+        Assert.Null(StaticKernelRegistry.Default.TryCreate(new StaticKernelRequest(node, 1, [new TensorMeta(DType.F16, x.Shape)], [new TensorMeta(DType.F16, x.Shape)], [null])));
     }
 
     [Fact]

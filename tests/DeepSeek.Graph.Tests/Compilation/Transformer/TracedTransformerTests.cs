@@ -50,7 +50,8 @@ public sealed class TracedTransformerTests
             Assert.Equal(4, Count(fused, "SkipLayerNorm")); // two per layer; the embedding sum adds a broadcast [S, E] position term
             Assert.Equal(1, Count(fused, "LayerNormalization", ""));
             Assert.Equal(0, Count(fused, "Softmax", "") + Count(fused, "Erf", "") + Count(fused, "Tanh", "") - 1); // the pooler's tanh stays
-            Assert.All(fused.Nodes.Where(n => n.OpType == "Attention"), a => Assert.Equal(4, a.Inputs.Count));
+            Assert.All(fused.Nodes.Where(n => n.OpType == "Attention"), a => Assert.Equal((4, "bshd"), (a.Inputs.Count, a.GetString("layout", ""))));
+            Assert.Equal(Count(graph, "Transpose", "") - 2 * 5, Count(fused, "Transpose", "")); // per layer: K's, the 3 head splits, the merge
             Assert.Equal(8, log.Count);
             AssertSameOutputs(graph, fused, new Dictionary<string, Tensor> { ["input_ids"] = ids, ["attention_mask"] = mask });
             using var eager = model.Forward(ids, mask);
@@ -75,7 +76,7 @@ public sealed class TracedTransformerTests
             Assert.All(fused.Nodes.Where(n => n.OpType == "Gelu"), n => Assert.Equal("tanh", n.GetString("approximate", "")));
             var attention = fused.Nodes.Where(n => n.OpType == "Attention").ToList();
             Assert.Equal(2, attention.Count);
-            Assert.All(attention, a => Assert.Equal((1L, 3), (a.GetInt("is_causal", 0), a.Inputs.Count)));
+            Assert.All(attention, a => Assert.Equal((1L, 3, "bshd"), (a.GetInt("is_causal", 0), a.Inputs.Count, a.GetString("layout", ""))));
             // ln_2 and ln_1 of the next layer read residual sums that the next residual reads too: they keep the sum output
             var skip = fused.Nodes.Where(n => n.OpType == "SkipLayerNorm").ToList();
             Assert.Equal(4, skip.Count);
