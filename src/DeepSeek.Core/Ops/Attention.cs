@@ -1,10 +1,10 @@
+// Scaled dot-product attention (Vaswani et al. 2017, §3.2.1) as one fused kernel call for inference: the backend never
+// materialises the [L, S] scores of all heads (FlashAttention, Dao et al. 2022). Recording autograd or a trace falls back
+// to the composite MatMul → Mul → (mask) → Softmax → MatMul, whose pieces record themselves.
 using DeepSeek.Backends;
 
 namespace DeepSeek;
 
-// Scaled dot-product attention (Vaswani et al. 2017, §3.2.1) as one fused kernel call for inference: the backend never
-// materialises the [L, S] scores of all heads (FlashAttention, Dao et al. 2022). Recording autograd or a trace falls back
-// to the composite MatMul → Mul → (mask) → Softmax → MatMul, whose pieces record themselves.
 public sealed partial class Tensor
 {
     /// <summary>

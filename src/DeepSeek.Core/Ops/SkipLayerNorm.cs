@@ -1,7 +1,7 @@
-namespace DeepSeek;
-
 // Residual add + layer normalization over the last dim in one kernel (ONNX Runtime's SkipLayerNormalization); with
 // autograd or tracing on it is the composite Add → LayerNorm, whose pieces record themselves.
+namespace DeepSeek;
+
 public sealed partial class Tensor
 {
     /// <summary>

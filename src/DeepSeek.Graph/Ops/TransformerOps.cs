@@ -1,12 +1,11 @@
+// Kernels of the fused transformer ops the compiler introduces (domain "deepseek", version 1): Gelu (Core's erf or tanh
+// GELU), SkipLayerNorm (residual add + LayerNorm in one pass per row) and Attention (the FlashAttention-style Core kernel).
+// Interpreter kernels go through the Core ops; static kernels are checked once per shape and call the backend directly.
 using DeepSeek.Backends;
 using DeepSeek.Graph.Execution;
 using static DeepSeek.Graph.Ops.OpHelpers;
 
 namespace DeepSeek.Graph.Ops;
-
-// Kernels of the fused transformer ops the compiler introduces (domain "deepseek", version 1): Gelu (Core's erf or tanh
-// GELU), SkipLayerNorm (residual add + LayerNorm in one pass per row) and Attention (the FlashAttention-style Core kernel).
-// Interpreter kernels go through the Core ops; static kernels are checked once per shape and call the backend directly.
 
 /// <summary>
 /// deepseek::Gelu(X) {approximate = "none" | "tanh"}; deepseek::SkipLayerNorm(X, R, γ, β?) {epsilon} → Y [, X + R];
