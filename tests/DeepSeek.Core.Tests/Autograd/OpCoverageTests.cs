@@ -28,6 +28,7 @@ public sealed class OpCoverageTests
         // linear algebra and NN
         "MatMul", "Mm", "Bmm", "Dot", "Outer", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxPool1d",
         "MaxPool2dWithIndices", "AvgPool2d", "AvgPool1d", "AdaptiveAvgPool2d", "BatchNorm", "LayerNorm", "GroupNorm",
+        "ScaledDotProductAttention", "SkipLayerNorm", "SkipLayerNormWithSum", // fused for inference, composite under autograd
     ];
 
     private static readonly HashSet<string> NotDifferentiable =
