@@ -54,7 +54,7 @@ public sealed class AttentionFusion : IGraphPass
         if (s.Producer is { } add && add.Is("Add") && add.Inputs.Count == 2)
         {
             foreach (var (a, b) in new[] { (add.Inputs[0], add.Inputs[1]), (add.Inputs[1], add.Inputs[0]) })
-                if (a is not null && b is not null && uses.OnlyFeeds(a, add) && MatchScores(uses, a, add) is { } sc)
+                if (a is not null && b is not null && a != b && uses.OnlyFeeds(a, add) && MatchScores(uses, a, add) is { } sc)
                 {
                     (scores, additive) = (sc, b);
                     matched.Add(add);
@@ -94,7 +94,7 @@ public sealed class AttentionFusion : IGraphPass
         matched.Add(final);
 
         int? rank = Rank(scores.Q) ?? Rank(scores.KT) ?? Rank(s) ?? Producer(scores.KT, "Transpose")?.GetInts("perm")?.Length;
-        if (rank is not (3 or 4)) return false;
+        if (rank is not (3 or 4) || new[] { scores.Q, scores.KT, v }.Any(x => Rank(x) is int r && r != rank)) return false; // no MatMul broadcasting
         var dtype = ElementType(s) ?? ElementType(scores.Q);
         if (dtype is not (null or DType.F32 or DType.F64)) return false;
         if (additive is not null && (Rank(additive) is int mr && mr > rank || ElementType(additive) is { } mt && mt != dtype && dtype is not null)) return false;

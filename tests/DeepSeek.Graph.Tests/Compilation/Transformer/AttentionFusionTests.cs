@@ -290,6 +290,15 @@ public sealed class AttentionFusionTests
             return sc;
         });
         Build((g, q, kt) => Op(g, "Where", Const(g, Tensor.Zeros(new Shape(S, S), DType.Bool)), Scalar(g, -1), MatMul(g, q, kt))); // finite fill
+        {
+            // K and V broadcast over the batch by MatMul (rank 3 against Q's rank 4): not an Attention the op can express
+            var g = NewGraph();
+            var q = Input(g, "q", B, H, S, D);
+            var k = Input(g, "k3", H, S, D);
+            var v = Input(g, "v3", H, S, D);
+            g.AddOutput(MatMul(g, Softmax(g, MatMul(g, q, Op(g, "Transpose", [k], A("perm", new long[] { 0, 2, 1 })))), v));
+            cases.Add(g);
+        }
         foreach (var g in cases)
             using (g)
             {
