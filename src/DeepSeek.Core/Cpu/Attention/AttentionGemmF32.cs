@@ -17,7 +17,7 @@ internal static unsafe class AttentionGemmF32
     {
         int qBlocks = (g.L + BlockQ - 1) / BlockQ;
         long items = (long)g.B * g.H * qBlocks;
-        CpuParallel.For(items, 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev), (start, end) =>
+        AttentionParallel.For(items, 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev), (start, end) =>
         {
             float* tile = (float*)NativeMemory.AlignedAlloc((nuint)((long)BlockQ * g.S * sizeof(float)), 64);
             try

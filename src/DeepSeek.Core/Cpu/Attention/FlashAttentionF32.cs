@@ -26,7 +26,7 @@ internal static unsafe class FlashAttentionF32
         int qBlocks = (g.L + BlockQ - 1) / BlockQ;
         long items = (long)g.B * g.H * qBlocks;
         long workPerItem = 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev);
-        CpuParallel.For(items, workPerItem, (start, end) =>
+        AttentionParallel.For(items, workPerItem, (start, end) =>
         {
             using var w = new Workspace(g);
             for (long it = start; it < end; it++)
