@@ -17,7 +17,8 @@ public static partial class F
             ? Tensor.ScaledDotProductAttention(query, key, value, attnMask, scale, isCausal)
             : Scoped(() => Attention("ScaledDotProductAttention", query, key, value, attnMask, dropoutP, isCausal, scale, generator).Output);
 
-    // Inference calls go to Core's fused kernel (same results within 1e-5, about 2x faster, no [L, S] scores per head kept):
+    // Inference calls go to Core's fused kernel (same results within 1e-5; measured 1.6-2.7x faster on AVX-512 and 1.0-1.5x
+    // on AVX2 for BERT-base shapes; no [L, S] scores kept per head):
     // no dropout, no gradient to record, no trace (a trace records the composite ops), F32/F64, equal leading dims (no
     // MatMul batch broadcasting) and a valid mask. Everything else, errors included, takes the composite path below.
     private static bool FusedAttentionApplies(Tensor? q, Tensor? k, Tensor? v, Tensor? mask, double dropoutP, bool isCausal)
