@@ -110,7 +110,40 @@ public interface INNKernels
     /// whichever of <paramref name="gradInput"/> [N, C, L], <paramref name="gradWeight"/> and <paramref name="gradBias"/> [C] are given.
     /// </summary>
     void GroupNormBackward(Tensor x, int groups, Tensor gradOut, Tensor? weight, double eps, Tensor? gradInput, Tensor? gradWeight, Tensor? gradBias);
+
+    // ---- fused transformer kernels ----
+
+    /// <summary>
+    /// Fused scaled dot-product attention (inference): for every batch b, head h and query row i,
+    /// dst[b, h, i] = Σ_j softmax_j(scale·q[b, h, i]·k[b, g, j] + mask[b, h, i, j]) · v[b, g, j] with g = h / (H / Hk)
+    /// (grouped-query attention when Hk &lt; H). <paramref name="q"/> [B, H, L, E] (or [H, L, E]), <paramref name="k"/>
+    /// [B, Hk, S, E], <paramref name="v"/> [B, Hk, S, Ev]: any strides; with <see cref="AttentionParams.SequenceFirst"/> they are
+    /// [B, L, H, E], [B, S, Hk, E], [B, S, Hk, Ev] and dst is [B, L, H, Ev] (the layout before a head split's transpose).
+    /// <paramref name="mask"/> (optional, additive, same dtype) has rank ≤ that of q and broadcasts to [B, H, L, S] by NumPy
+    /// rules (any strides, stride 0 included). <paramref name="dst"/> is contiguous. The [L, S] score matrix of a head is
+    /// never materialised whole.
+    /// </summary>
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, AttentionParams p, Tensor dst);
+
+    /// <summary>
+    /// Residual add fused with layer normalization over the last dimension: s = x + skip, then
+    /// dst = (s − mean)/sqrt(var + eps)·weight + bias (biased variance), row by row over the last dimension K.
+    /// <paramref name="x"/> and <paramref name="skip"/> hold M·K elements as [M, K] with any strides or as any contiguous
+    /// shape; <paramref name="weight"/>/<paramref name="bias"/> [K] are optional; <paramref name="dst"/> is contiguous with
+    /// last dimension K, and so is <paramref name="sum"/>, which receives s when given.
+    /// </summary>
+    void SkipLayerNorm(Tensor x, Tensor skip, Tensor? weight, Tensor? bias, double eps, Tensor dst, Tensor? sum);
 }
+
+/// <summary>Options of <see cref="INNKernels.Attention"/>.</summary>
+/// <param name="Scale">Factor applied to q·kᵀ before the mask is added.</param>
+/// <param name="IsCausal">Query row i sees only keys j ≤ i (top-left aligned, like torch's is_causal); combines with a mask.</param>
+/// <param name="ZeroMaskedRows">
+/// A row whose scores are all −∞ gives zeros (ONNX Attention, and exporters that follow the softmax with
+/// Where(IsNaN(p), 0, p)); when false it gives NaN, as softmax of an all −∞ row does.
+/// </param>
+/// <param name="SequenceFirst">q, k, v and dst are 4-d with the sequence before the heads ([B, L, H, E]) instead of after.</param>
+public readonly record struct AttentionParams(double Scale, bool IsCausal = false, bool ZeroMaskedRows = false, bool SequenceFirst = false);
 
 /// <summary>Geometry of a 2-d (transposed) convolution. Pads may be asymmetric, as ONNX allows.</summary>
 /// <param name="StrideH">Vertical stride.</param>

@@ -1,3 +1,4 @@
+using DeepSeek.Backends.Cpu.Attention;
 using DeepSeek.Backends.Cpu.Conv;
 using DeepSeek.Backends.Cpu.Norm;
 using DeepSeek.Backends.Cpu.Pool;
@@ -119,5 +120,19 @@ public sealed unsafe partial class CpuBackend
     {
         if (IsF64("GroupNormBackward", x)) NormBackward.GroupNorm<double>(x, groups, gradOut, weight, eps, gradInput, gradWeight, gradBias);
         else NormBackward.GroupNorm<float>(x, groups, gradOut, weight, eps, gradInput, gradWeight, gradBias);
+    }
+
+    /// <inheritdoc/>
+    public void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, AttentionParams p, Tensor dst)
+    {
+        IsF64("Attention", q);
+        AttentionKernel.Run(q, k, v, mask, p, dst);
+    }
+
+    /// <inheritdoc/>
+    public void SkipLayerNorm(Tensor x, Tensor skip, Tensor? weight, Tensor? bias, double eps, Tensor dst, Tensor? sum)
+    {
+        if (IsF64("SkipLayerNorm", x)) SkipLayerNormKernel.Run<double>(x, skip, weight, bias, eps, dst, sum);
+        else SkipLayerNormKernel.Run<float>(x, skip, weight, bias, eps, dst, sum);
     }
 }

@@ -17,7 +17,11 @@ public static class PassManager
         new Passes.CommonSubexpressionElimination(),
         new Passes.ConstantFolding(),
         new Passes.BatchNormFolding(),
-        // (fusion passes)
+        new Passes.GeluFusion(),
+        new Passes.LayerNormFusion(),
+        new Passes.SkipLayerNormFusion(),
+        new Passes.AttentionFusion(),
+        // (conv/gemm fusion passes)
         new Passes.ElementwiseFusion(),
         new Passes.DeadCodeElimination(),
     ];

@@ -30,6 +30,7 @@ public sealed class OpCoverageTests
         "MaxPool2dWithIndices", "AvgPool2d", "AvgPool1d", "AdaptiveAvgPool2d", "BatchNorm", "LayerNorm", "GroupNorm",
         // control flow: gradients flow through the ops of the branch that ran
         "Cond",
+        "ScaledDotProductAttention", "SkipLayerNorm", "SkipLayerNormWithSum", // fused for inference, composite under autograd
     ];
 
     private static readonly HashSet<string> NotDifferentiable =
