@@ -12,6 +12,8 @@ public static class PassManager
     private static IGraphPass[] CreatePipeline() =>
     [
         // PIPELINE: each pass is one line; keep the order above.
+        new Passes.ConvFusion(),
+        new Passes.GemmFusion(),
     ];
 
     /// <summary>The distinct pass names, for <see cref="CompileOptions.DisabledPasses"/> and --help texts.</summary>
