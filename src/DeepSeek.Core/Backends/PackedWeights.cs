@@ -35,7 +35,8 @@ public sealed unsafe class PackedWeights : IDisposable
         Depth = depth;
         Cols = cols;
         Scale = scale;
-        Config = SgemmConfig.ForCurrentLevel();
+        // a conv weight's rows are fixed now: take the register tile that pads them the least
+        Config = kind == PackedWeightsKind.Conv ? SgemmConfig.ForRows(rows, SgemmConfig.ForCurrentLevel()) : SgemmConfig.ForCurrentLevel();
         long panels = kind == PackedWeightsKind.Conv ? (rows + Config.MR - 1) / Config.MR : (cols + Config.NR - 1) / Config.NR;
         int width = kind == PackedWeightsKind.Conv ? Config.MR : Config.NR;
         GroupFloats = panels * width * depth;

@@ -27,18 +27,18 @@ internal static unsafe class SgemmPackedB
             FewRows(cfg, transA, m, n, k, a, lda, bPanels, c, ldc, ep, nt);
             return;
         }
-        int mrT = cfg.MR, nrT = cfg.NR;
+        var config = SgemmConfig.ForRows(m, cfg); // A is packed per call, so its tile height is free to choose
+        int mrT = config.MR, nrT = config.NR;
         int mPanels = (m + mrT - 1) / mrT, nPanels = (n + nrT - 1) / nrT;
         var bufs = PackBuffers.Rent(Math.Max(1, (long)mPanels * mrT * k), 0);
         try
         {
             float* pa = bufs.A;
-            int rowPanels = Math.Max(1, cfg.MC / mrT);
+            int rowPanels = Math.Max(1, config.MC / mrT);
             int rowBlocks = (mPanels + rowPanels - 1) / rowPanels;
-            int colPer = PackedGemm.PanelsPerBlock(nPanels, nt == 1 ? 1 : Math.Max(1, nt * 4 / rowBlocks), cfg.NC / nrT);
+            int colPer = PackedGemm.PanelsPerBlock(nPanels, nt == 1 ? 1 : Math.Max(1, nt * 4 / rowBlocks), config.NC / nrT);
             int colBlocks = (nPanels + colPer - 1) / colPer;
             int items = rowBlocks * colBlocks;
-            var config = cfg;
             var epi = ep;
             nint pan = (nint)pa, bp = (nint)bPanels, cp = (nint)c, ap = (nint)a;
             if (nt == 1)
@@ -108,7 +108,8 @@ internal static unsafe class SgemmPackedB
                     for (int i0 = 0; i0 < m; i0 += 4)
                     {
                         int r = Math.Min(4, m - i0);
-                        Panel4(k, (float*)arp + i0 * k, k, r, panel, acc);
+                        if (r == 1) Panel1(k, (float*)arp + i0 * k, panel, acc);
+                        else Panel4(k, (float*)arp + i0 * k, k, r, panel, acc);
                         for (int i = 0; i < r; i++)
                         {
                             float* dst = (float*)cp + (i0 + i) * ldc + j * 32;
@@ -123,6 +124,31 @@ internal static unsafe class SgemmPackedB
         {
             PackBuffers.Return(buf);
         }
+    }
+
+    // acc[j] = Σ_p a[p] · panel[p·32 + j]: even and odd k in separate accumulators to hide the FMA latency.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Panel1(int k, float* a, float* panel, float* acc)
+    {
+        Vector512<float> c0 = default, c1 = default, d0 = default, d1 = default;
+        int p = 0;
+        for (; p + 2 <= k; p += 2, panel += 64)
+        {
+            var x = Vector512.Create(a[p]);
+            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(panel), c0);
+            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(panel + 16), c1);
+            var y = Vector512.Create(a[p + 1]);
+            d0 = Vector512.FusedMultiplyAdd(y, Vector512.Load(panel + 32), d0);
+            d1 = Vector512.FusedMultiplyAdd(y, Vector512.Load(panel + 48), d1);
+        }
+        if (p < k)
+        {
+            var x = Vector512.Create(a[p]);
+            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(panel), c0);
+            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(panel + 16), c1);
+        }
+        (c0 + d0).Store(acc);
+        (c1 + d1).Store(acc + 16);
     }
 
     // acc[i·32 + j] = Σ_p a[i·lda + p] · panel[p·32 + j] for i < rows (≤ 4).
