@@ -26,8 +26,9 @@ public sealed unsafe class PackedWeights : IDisposable
 {
     private float* _data;
 
-    private PackedWeights(PackedWeightsKind kind, Shape shape, int groups, int rows, int depth, int cols, float scale)
+    private PackedWeights(PackedWeightsKind kind, Shape shape, int groups, int rows, int depth, int cols, float scale, bool plain = false)
     {
+        IsPlain = plain;
         Kind = kind;
         Shape = shape;
         Groups = groups;
@@ -39,7 +40,7 @@ public sealed unsafe class PackedWeights : IDisposable
         Config = kind == PackedWeightsKind.Conv ? SgemmConfig.ForRows(rows, SgemmConfig.ForCurrentLevel()) : SgemmConfig.ForCurrentLevel();
         long panels = kind == PackedWeightsKind.Conv ? (rows + Config.MR - 1) / Config.MR : (cols + Config.NR - 1) / Config.NR;
         int width = kind == PackedWeightsKind.Conv ? Config.MR : Config.NR;
-        GroupFloats = panels * width * depth;
+        GroupFloats = plain ? (long)rows * depth : panels * width * depth;
         long floats = Math.Max(1, GroupFloats * groups);
         Bytes = floats * sizeof(float);
         _data = (float*)NativeMemory.AlignedAlloc((nuint)Bytes, 64);
@@ -74,6 +75,12 @@ public sealed unsafe class PackedWeights : IDisposable
     internal long GroupFloats { get; }
     internal SgemmConfig Config { get; }
 
+    /// <summary>
+    /// True for a depthwise weight (one input and one output channel per group), kept in its own [Cout, kh·kw] layout for
+    /// the direct depthwise kernel: as a GEMM it would be a one-row A padded to a whole register tile.
+    /// </summary>
+    internal bool IsPlain { get; }
+
     /// <summary>Packed panels of group <paramref name="g"/>; throws when disposed.</summary>
     internal float* Group(int g, string op)
     {
@@ -92,11 +99,14 @@ public sealed unsafe class PackedWeights : IDisposable
             throw new ShapeMismatchException($"PackedWeights.ForConv: weight {weight.Shape} has {weight.Size(0)} output channels, not divisible by groups={groups}.");
         int cog = weight.Size(0) / groups;
         int k = checked(weight.Size(1) * weight.Size(2) * weight.Size(3));
-        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, groups, cog, k, 0, 1f);
+        bool depthwise = groups > 1 && cog == 1 && weight.Size(1) == 1;
+        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, groups, cog, k, 0, 1f, depthwise);
         using var wc = weight.Contiguous();
         float* src = Cpu.CpuBackend.Ptr<float>(wc);
-        for (int g = 0; g < groups; g++)
-            SgemmPack.PackA(false, src + (long)g * cog * k, k, 0, cog, 0, k, pw.Config.MR, pw._data + g * pw.GroupFloats);
+        if (depthwise) new ReadOnlySpan<float>(src, groups * k).CopyTo(new Span<float>(pw._data, groups * k));
+        else
+            for (int g = 0; g < groups; g++)
+                SgemmPack.PackA(false, src + (long)g * cog * k, k, 0, cog, 0, k, pw.Config.MR, pw._data + g * pw.GroupFloats);
         return pw;
     }
 
@@ -140,7 +150,8 @@ public sealed unsafe class PackedWeights : IDisposable
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"PackedWeights({Kind}{Shape}{(Groups > 1 ? $", groups={Groups}" : "")}, {Config.Name}, {Bytes} B)";
+    public override string ToString() =>
+        $"PackedWeights({Kind}{Shape}{(Groups > 1 ? $", groups={Groups}" : "")}, {(IsPlain ? "depthwise" : Config.Name)}, {Bytes} B)";
 
     /// <summary>Frees the packed data.</summary>
     public void Dispose()

@@ -35,23 +35,30 @@ public sealed unsafe partial class CpuBackend
         else if (DepthwiseConv.Supports(x, w, p)) DepthwiseConv.Run(x, w, bias, p, dst, residual, epilogue);
         else
         {
-            // pack the weight into pooled scratch: the same packing the unfused path does per call
-            var cfg = SgemmConfig.ForCurrentLevel();
-            int cog = w.ShapeArray[0] / p.Groups, k = w.ShapeArray[1] * w.ShapeArray[2] * w.ShapeArray[3];
-            long groupFloats = (long)(cog + cfg.MR - 1) / cfg.MR * cfg.MR * k;
-            var bufs = PackBuffers.Rent(Math.Max(1, groupFloats * p.Groups), 0);
-            try
-            {
-                using var wc = w.Contiguous();
-                for (int g = 0; g < p.Groups; g++)
-                    SgemmPack.PackA(false, Ptr<float>(wc) + (long)g * cog * k, k, 0, cog, 0, k, cfg.MR, bufs.A + g * groupFloats);
-                using var bc = bias?.Contiguous();
-                PackedConv.Run(x, bufs.A, groupFloats, cfg, w.ShapeArray[2], w.ShapeArray[3], bc, p, dst, residual, epilogue);
-            }
-            finally
-            {
-                PackBuffers.Return(bufs);
-            }
+            using var wc = w.Contiguous();
+            using var bc = bias?.Contiguous();
+            ConvPackingWeights(x, Ptr<float>(wc), w.ShapeArray[0], w.ShapeArray[1], w.ShapeArray[2], w.ShapeArray[3], bc, p, dst, residual, epilogue);
+        }
+    }
+
+    // The fused GEMM convolution with the weight (contiguous [Cout, Cin/g, kh, kw]) packed into pooled scratch for this
+    // call: the same packing work the unfused path does per call.
+    private static void ConvPackingWeights(Tensor x, float* w, int cout, int cig, int kh, int kw, Tensor? bias, Conv2dParams p,
+        Tensor dst, Tensor? residual, in Epilogue epilogue)
+    {
+        int cog = cout / p.Groups, k = cig * kh * kw;
+        var cfg = SgemmConfig.ForRows(cog, SgemmConfig.ForCurrentLevel());
+        long groupFloats = (long)(cog + cfg.MR - 1) / cfg.MR * cfg.MR * k;
+        var bufs = PackBuffers.Rent(Math.Max(1, groupFloats * p.Groups), 0);
+        try
+        {
+            for (int g = 0; g < p.Groups; g++)
+                SgemmPack.PackA(false, w + (long)g * cog * k, k, 0, cog, 0, k, cfg.MR, bufs.A + g * groupFloats);
+            PackedConv.Run(x, bufs.A, groupFloats, cfg, kh, kw, bias, p, dst, residual, epilogue);
+        }
+        finally
+        {
+            PackBuffers.Return(bufs);
         }
     }
 
@@ -78,7 +85,9 @@ public sealed unsafe partial class CpuBackend
         if (!dst.IsContiguous) throw new ArgumentException($"{op}: dst must be contiguous (shape {dst.Shape}).", nameof(dst));
         using var residual = EpilogueResidual(op, dst, epilogue);
         using var bc = bias?.Contiguous();
-        PackedConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
+        if (!w.IsPlain) PackedConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
+        else if (DepthwiseConv.Supports(x, w.Shape[0], w.Shape[1], p)) DepthwiseConv.Run(x, w.Group(0, op), w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
+        else ConvPackingWeights(x, w.Group(0, op), w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
     }
 
     /// <summary>

@@ -60,6 +60,7 @@ public class FusedConvTests
     [InlineData(3, 8, 10, 12, 12, 3, 3, 1, 1, 1, 1)]
     [InlineData(1, 6, 10, 10, 6, 3, 3, 1, 1, 1, 6)]
     [InlineData(1, 8, 11, 11, 8, 5, 5, 2, 2, 1, 8)]
+    [InlineData(1, 4, 10, 10, 4, 3, 3, 3, 1, 1, 4)]
     public void MatchesReferenceWithBiasResidualAndRelu(int n, int cin, int h, int w, int cout, int kh, int kw, int s, int pad, int dil, int g)
     {
         Check(n, cin, h, w, cout, kh, kw, s, pad, dil, g, bias: true, residual: true, Epilogue.Relu);
@@ -200,6 +201,16 @@ public class FusedConvGlobalStateTests
                 x.Backend.Conv2d(x, packed, b, p, y, Epilogue.HardSwish.WithResidual(z));
                 TestUtil.AssertClose(y, expected, 1e-4, 1e-4);
             }
+            // depthwise: the direct kernel where the level has one, else the GEMM from the plain weight
+            var xd = Randn(85, 2, 8, 9, 9);
+            var wd = Randn(86, 8, 1, 3, 3);
+            var pd = new Conv2dParams(2, 2, 1, 1, 1, 1, 1, 1, 8);
+            var zd = Randn(87, 2, 8, 5, 5);
+            var expectedD = FusedConvTests.Reference(xd, wd, null, zd, pd, Epilogue.Relu, out _, out _);
+            using var packedD = PackedWeights.ForConv(wd, 8);
+            var yd = Tensor.Empty(new Shape(2, 8, 5, 5));
+            xd.Backend.Conv2d(xd, packedD, null, pd, yd, Epilogue.Relu.WithResidual(zd));
+            TestUtil.AssertClose(yd, expectedD, 1e-4, 1e-4);
         }
         finally
         {

@@ -14,11 +14,14 @@ internal static unsafe class DepthwiseConv
     private const int Slack = 64; // floats readable past a padded row (vector over-reads at the right edge)
 
     /// <summary>True when the fast path applies: F32, one filter per channel, horizontal stride 1 or 2, a SIMD level.</summary>
-    public static bool Supports(Tensor x, Tensor w, in Conv2dParams p) =>
-        x.DType == DType.F32 && SimdInfo.UseAvx2 && p.Groups > 1 && p.Groups == x.ShapeArray[1]
-        && w.ShapeArray[0] == p.Groups && w.ShapeArray[1] == 1 && (p.StrideW == 1 || p.StrideW == 2);
+    public static bool Supports(Tensor x, Tensor w, in Conv2dParams p) => Supports(x, w.ShapeArray[0], w.ShapeArray[1], p);
 
-    /// <summary>The vectorised depthwise convolution (caller checked <see cref="Supports"/>).</summary>
+    /// <summary>As <see cref="Supports(Tensor, Tensor, in Conv2dParams)"/> for a weight [<paramref name="cout"/>, <paramref name="cinPerGroup"/>, kh, kw].</summary>
+    public static bool Supports(Tensor x, int cout, int cinPerGroup, in Conv2dParams p) =>
+        x.DType == DType.F32 && SimdInfo.UseAvx2 && p.Groups > 1 && p.Groups == x.ShapeArray[1]
+        && cout == p.Groups && cinPerGroup == 1 && (p.StrideW == 1 || p.StrideW == 2);
+
+    /// <summary>The vectorised depthwise convolution (caller checked <see cref="Supports(Tensor, Tensor, in Conv2dParams)"/>).</summary>
     public static void Run(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst) => Run(x, w, bias, p, dst, null, default);
 
     /// <summary>
@@ -27,15 +30,20 @@ internal static unsafe class DepthwiseConv
     /// </summary>
     public static void Run(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst, Tensor? residual, Epilogue epilogue)
     {
+        using var wc = w.Contiguous();
+        Run(x, CpuBackend.Ptr<float>(wc), w.ShapeArray[2], w.ShapeArray[3], bias, p, dst, residual, epilogue);
+    }
+
+    /// <summary>The same with the weight as contiguous [C, kh·kw] floats at <paramref name="weights"/>.</summary>
+    public static void Run(Tensor x, float* weights, int kh, int kw, Tensor? bias, Conv2dParams p, Tensor dst, Tensor? residual, Epilogue epilogue)
+    {
         int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], wd = x.ShapeArray[3];
-        int kh = w.ShapeArray[2], kw = w.ShapeArray[3];
         int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
         if (dst.Numel == 0) return;
-        using var wc = w.Contiguous();
         long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2], sW = x.StridesArray[3];
         int hp = h + p.PadTop + p.PadBottom, rs = wd + p.PadLeft + p.PadRight + Slack;
         long planeBytes = ((long)hp * rs + Slack) * sizeof(float);
-        nint xp = (nint)CpuBackend.Ptr<float>(x), wp = (nint)CpuBackend.Ptr<float>(wc), dp = (nint)CpuBackend.Ptr<float>(dst);
+        nint xp = (nint)CpuBackend.Ptr<float>(x), wp = (nint)weights, dp = (nint)CpuBackend.Ptr<float>(dst);
         nint bp = bias is null ? 0 : (nint)CpuBackend.Ptr<float>(bias);
         long sb = bias?.StridesArray[0] ?? 0;
         nint rp = residual is null ? 0 : (nint)CpuBackend.Ptr<float>(residual);
