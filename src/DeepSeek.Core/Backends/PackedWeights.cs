@@ -26,9 +26,11 @@ public sealed unsafe class PackedWeights : IDisposable
 {
     private float* _data;
 
-    private PackedWeights(PackedWeightsKind kind, Shape shape, int groups, int rows, int depth, int cols, float scale, bool plain = false)
+    private PackedWeights(PackedWeightsKind kind, Shape shape, int groups, int rows, int depth, int cols, float scale, bool plain = false,
+        bool transposed = false)
     {
         IsPlain = plain;
+        IsTransposed = transposed;
         Kind = kind;
         Shape = shape;
         Groups = groups;
@@ -37,9 +39,10 @@ public sealed unsafe class PackedWeights : IDisposable
         Cols = cols;
         Scale = scale;
         // a conv weight's rows are fixed now: take the register tile that pads them the least
-        Config = kind == PackedWeightsKind.Conv ? SgemmConfig.ForRows(rows, SgemmConfig.ForCurrentLevel()) : SgemmConfig.ForCurrentLevel();
-        long panels = kind == PackedWeightsKind.Conv ? (rows + Config.MR - 1) / Config.MR : (cols + Config.NR - 1) / Config.NR;
-        int width = kind == PackedWeightsKind.Conv ? Config.MR : Config.NR;
+        bool aPanels = kind == PackedWeightsKind.Conv && !transposed;
+        Config = aPanels ? SgemmConfig.ForRows(rows, SgemmConfig.ForCurrentLevel()) : SgemmConfig.ForCurrentLevel();
+        long panels = aPanels ? (rows + Config.MR - 1) / Config.MR : ((transposed ? rows : cols) + Config.NR - 1) / Config.NR;
+        int width = aPanels ? Config.MR : Config.NR;
         GroupFloats = plain ? (long)rows * depth : panels * width * depth;
         long floats = Math.Max(1, GroupFloats * groups);
         Bytes = floats * sizeof(float);
@@ -81,6 +84,9 @@ public sealed unsafe class PackedWeights : IDisposable
     /// </summary>
     internal bool IsPlain { get; }
 
+    /// <summary>True for a conv weight packed as B panels of Wᵀ [Cin/g·kh·kw, Cout/g] for small output planes (PackedConvSmall).</summary>
+    internal bool IsTransposed { get; }
+
     /// <summary>Packed panels of group <paramref name="g"/>; throws when disposed.</summary>
     internal float* Group(int g, string op)
     {
@@ -90,9 +96,10 @@ public sealed unsafe class PackedWeights : IDisposable
 
     /// <summary>
     /// Packs a convolution weight <paramref name="weight"/> [Cout, Cin/groups, kh, kw] (F32, any strides) for
-    /// <paramref name="groups"/> groups.
+    /// <paramref name="groups"/> groups. <paramref name="outputPixels"/> (OH·OW, when the output plane is known) lets a
+    /// small plane (7×7, 14×14) get the layout that wastes less of the register tile; the packed weight serves any input.
     /// </summary>
-    public static PackedWeights ForConv(Tensor weight, int groups = 1)
+    public static PackedWeights ForConv(Tensor weight, int groups = 1, int outputPixels = 0)
     {
         Check("PackedWeights.ForConv", weight, 4, "[Cout, Cin/groups, kh, kw]");
         if (groups < 1 || weight.Size(0) % groups != 0)
@@ -100,10 +107,14 @@ public sealed unsafe class PackedWeights : IDisposable
         int cog = weight.Size(0) / groups;
         int k = checked(weight.Size(1) * weight.Size(2) * weight.Size(3));
         bool depthwise = groups > 1 && cog == 1 && weight.Size(1) == 1;
-        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, groups, cog, k, 0, 1f, depthwise);
+        bool transposed = !depthwise && Cpu.Conv.PackedConv.PreferTransposed(cog, outputPixels, SgemmConfig.ForCurrentLevel());
+        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, groups, cog, k, 0, 1f, depthwise, transposed);
         using var wc = weight.Contiguous();
         float* src = Cpu.CpuBackend.Ptr<float>(wc);
         if (depthwise) new ReadOnlySpan<float>(src, groups * k).CopyTo(new Span<float>(pw._data, groups * k));
+        else if (transposed)
+            for (int g = 0; g < groups; g++)
+                SgemmPack.PackB(true, src + (long)g * cog * k, k, 0, k, 0, cog, pw.Config.NR, pw._data + g * pw.GroupFloats);
         else
             for (int g = 0; g < groups; g++)
                 SgemmPack.PackA(false, src + (long)g * cog * k, k, 0, cog, 0, k, pw.Config.MR, pw._data + g * pw.GroupFloats);
@@ -151,7 +162,7 @@ public sealed unsafe class PackedWeights : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"PackedWeights({Kind}{Shape}{(Groups > 1 ? $", groups={Groups}" : "")}, {(IsPlain ? "depthwise" : Config.Name)}, {Bytes} B)";
+        $"PackedWeights({Kind}{Shape}{(Groups > 1 ? $", groups={Groups}" : "")}, {(IsPlain ? "depthwise" : IsTransposed ? "transposed " + Config.Name : Config.Name)}, {Bytes} B)";
 
     /// <summary>Frees the packed data.</summary>
     public void Dispose()

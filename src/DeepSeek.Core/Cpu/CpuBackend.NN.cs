@@ -47,14 +47,19 @@ public sealed unsafe partial class CpuBackend
         Tensor dst, Tensor? residual, in Epilogue epilogue)
     {
         int cog = cout / p.Groups, k = cig * kh * kw;
-        var cfg = SgemmConfig.ForRows(cog, SgemmConfig.ForCurrentLevel());
-        long groupFloats = (long)(cog + cfg.MR - 1) / cfg.MR * cfg.MR * k;
+        var level = SgemmConfig.ForCurrentLevel();
+        bool turned = PackedConv.PreferTransposed(cog, dst.ShapeArray[2] * dst.ShapeArray[3], level);
+        var cfg = turned ? level : SgemmConfig.ForRows(cog, level);
+        long groupFloats = turned ? (long)(cog + cfg.NR - 1) / cfg.NR * cfg.NR * k : (long)(cog + cfg.MR - 1) / cfg.MR * cfg.MR * k;
         var bufs = PackBuffers.Rent(Math.Max(1, groupFloats * p.Groups), 0);
         try
         {
             for (int g = 0; g < p.Groups; g++)
-                SgemmPack.PackA(false, w + (long)g * cog * k, k, 0, cog, 0, k, cfg.MR, bufs.A + g * groupFloats);
-            PackedConv.Run(x, bufs.A, groupFloats, cfg, kh, kw, bias, p, dst, residual, epilogue);
+            {
+                if (turned) SgemmPack.PackB(true, w + (long)g * cog * k, k, 0, k, 0, cog, cfg.NR, bufs.A + g * groupFloats);
+                else SgemmPack.PackA(false, w + (long)g * cog * k, k, 0, cog, 0, k, cfg.MR, bufs.A + g * groupFloats);
+            }
+            PackedConv.Run(x, bufs.A, groupFloats, cfg, kh, kw, bias, p, dst, residual, epilogue, turned);
         }
         finally
         {
@@ -85,7 +90,7 @@ public sealed unsafe partial class CpuBackend
         if (!dst.IsContiguous) throw new ArgumentException($"{op}: dst must be contiguous (shape {dst.Shape}).", nameof(dst));
         using var residual = EpilogueResidual(op, dst, epilogue);
         using var bc = bias?.Contiguous();
-        if (!w.IsPlain) PackedConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
+        if (!w.IsPlain) PackedConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue, w.IsTransposed);
         else if (DepthwiseConv.Supports(x, w.Shape[0], w.Shape[1], p)) DepthwiseConv.Run(x, w.Group(0, op), w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
         else ConvPackingWeights(x, w.Group(0, op), w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
     }

@@ -125,7 +125,7 @@ public static class FusedConvOps
         if (req.Inputs.Count > 3 && req.Inputs[3] is { } zm && (zm.DType != DType.F32 || zm.Shape != geo.Output))
             throw new ShapeMismatchException($"{describe}: the residual Z {zm} must be f32{geo.Output}.");
         var e = FusedActivation.Read(req.Node);
-        return new StaticFusedConv(PackedWeights.ForConv(w, geo.Params.Groups), geo.Params, e);
+        return new StaticFusedConv(PackedWeights.ForConv(w, geo.Params.Groups, geo.Output[2] * geo.Output[3]), geo.Params, e);
     }
 
     // Run reads X, B (constant or not) and Z from the executor and writes the planned output; the packed weight is shared read-only.

@@ -44,6 +44,31 @@ public class FusedConvTests
         var y2 = Tensor.Empty(new Shape(n, cout, oh, ow));
         x.Backend.Conv2d(x, wt, b, p, y2, e.WithResidual(z));
         TestUtil.AssertClose(y2, expected, 1e-4, 1e-4);
+        // packed for the known output plane: small planes get the turned-around (pixels × channels) layout
+        using var forPlane = PackedWeights.ForConv(wt, g, oh * ow);
+        var y3 = Tensor.Empty(new Shape(n, cout, oh, ow));
+        x.Backend.Conv2d(x, forPlane, b, p, y3, e.WithResidual(z));
+        TestUtil.AssertClose(y3, expected, 1e-4, 1e-4);
+    }
+
+    [Fact]
+    public void SmallPlanesChooseTheTurnedAroundLayout()
+    {
+        using var scope = Tensor.NewScope();
+        var w = Randn(91, 64, 32, 3, 3);
+        using var plane7 = PackedWeights.ForConv(w, 1, 49);
+        using var plane28 = PackedWeights.ForConv(w, 1, 784);
+        using var unknown = PackedWeights.ForConv(w);
+        Assert.Contains("transposed", plane7.ToString());
+        Assert.DoesNotContain("transposed", plane28.ToString());
+        Assert.DoesNotContain("transposed", unknown.ToString());
+        // either layout serves any input size
+        var x = Randn(92, 1, 32, 20, 20);
+        var p = new Conv2dParams(1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var expected = Reference(x, w, null, null, p, Epilogue.None, out _, out _);
+        var y = Tensor.Empty(new Shape(1, 64, 20, 20));
+        x.Backend.Conv2d(x, plane7, null, p, y, Epilogue.None);
+        TestUtil.AssertClose(y, expected, 1e-4, 1e-4);
     }
 
     // n, cin, h, w, cout, kh, kw, stride, pad, dilation, groups
@@ -196,10 +221,13 @@ public class FusedConvGlobalStateTests
                 var z = Randn(84, n, co, hw, hw);
                 var p = new Conv2dParams(1, 1, 1, 1, 1, 1, 1, 1, 1);
                 var expected = FusedConvTests.Reference(x, w, b, z, p, Epilogue.HardSwish, out _, out _);
-                using var packed = PackedWeights.ForConv(w);
-                var y = Tensor.Empty(new Shape(n, co, hw, hw));
-                x.Backend.Conv2d(x, packed, b, p, y, Epilogue.HardSwish.WithResidual(z));
-                TestUtil.AssertClose(y, expected, 1e-4, 1e-4);
+                foreach (int pixels in new[] { 0, hw * hw })
+                {
+                    using var packed = PackedWeights.ForConv(w, 1, pixels);
+                    var y = Tensor.Empty(new Shape(n, co, hw, hw));
+                    x.Backend.Conv2d(x, packed, b, p, y, Epilogue.HardSwish.WithResidual(z));
+                    TestUtil.AssertClose(y, expected, 1e-4, 1e-4);
+                }
             }
             // depthwise: the direct kernel where the level has one, else the GEMM from the plain weight
             var xd = Randn(85, 2, 8, 9, 9);

@@ -34,7 +34,8 @@ internal static unsafe class ConvPackB
     {
         int n = s.N, k = s.K;
         int* offs = stackalloc int[nr];
-        bool gather = Avx2.IsSupported && SimdInfo.UseAvx2 && nr % 8 == 0;
+        bool gather = Avx2.IsSupported && SimdInfo.UseAvx2;
+        int gv = gather ? nr & ~7 : 0;
         for (int panel = p0; panel < p1; panel++)
         {
             int q0 = panel * nr, cols = Math.Min(nr, n - q0);
@@ -54,11 +55,12 @@ internal static unsafe class ConvPackB
                     {
                         float* src = rowBase + j * s.Dw;
                         if (contiguous) Copy(src + offs[0], d, nr);
-                        else if (gather)
-                            for (int t = 0; t < nr; t += 8)
-                                Avx2.GatherVector256(src, Vector256.Load(offs + t), 4).Store(d + t);
                         else
-                            for (int t = 0; t < nr; t++) d[t] = src[offs[t]];
+                        {
+                            int t = 0;
+                            for (; t < gv; t += 8) Avx2.GatherVector256(src, Vector256.Load(offs + t), 4).Store(d + t);
+                            for (; t < nr; t++) d[t] = src[offs[t]];
+                        }
                     }
                 }
         }

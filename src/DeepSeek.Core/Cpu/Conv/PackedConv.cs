@@ -8,18 +8,19 @@ using DeepSeek.Memory;
 
 namespace DeepSeek.Backends.Cpu.Conv;
 
-internal static unsafe class PackedConv
+internal static unsafe partial class PackedConv
 {
     /// <summary>Floats of a thread's packed B block (its K×cols share of im2col) aimed at half of a 1 MiB L2.</summary>
     private const long BlockFloats = 128 * 1024;
 
     /// <summary>
     /// dst = act(conv(x, w) + bias + residual) for F32 x [N, Cin, H, W] (any strides), contiguous dst [N, Cout, OH, OW],
-    /// bias [Cout] and <paramref name="residual"/> (dst's shape) contiguous or null; the weight of group g is packed A
-    /// panels at <paramref name="panels"/> + g·<paramref name="groupFloats"/> for <paramref name="cfg"/>. Shapes were checked by the caller.
+    /// bias [Cout] and <paramref name="residual"/> (dst's shape) contiguous or null; the weight of group g is packed at
+    /// <paramref name="panels"/> + g·<paramref name="groupFloats"/> for <paramref name="cfg"/>: A panels of W, or, when
+    /// <paramref name="transposed"/>, B panels of Wᵀ (see <see cref="PreferTransposed"/>). Shapes were checked by the caller.
     /// </summary>
     public static void Run(Tensor x, float* panels, long groupFloats, in SgemmConfig cfg, int kh, int kw, Tensor? bias,
-        Conv2dParams p, Tensor dst, Tensor? residual, in Epilogue e)
+        Conv2dParams p, Tensor dst, Tensor? residual, in Epilogue e, bool transposed = false)
     {
         int n = x.ShapeArray[0], cin = x.ShapeArray[1], h = x.ShapeArray[2], wd = x.ShapeArray[3];
         int cout = dst.ShapeArray[1];
@@ -63,7 +64,8 @@ internal static unsafe class PackedConv
                 long cOff = ((long)b * cout + (long)gi * cog) * mN;
                 var ep = new GemmEpilogue(bpn == 0 ? null : (float*)bpn + gi * cog, GemmBias.PerRow,
                     rpn == 0 ? null : (float*)rpn + cOff, mN, act.Activation, act.Alpha, act.Beta);
-                Gemm(config, src, (float*)wpn + gi * groupFloats, cog, (float*)dpn + cOff, ep, inner);
+                if (transposed) GemmT(config, src, (float*)wpn + gi * groupFloats, cog, (float*)dpn + cOff, ep, inner);
+                else Gemm(config, src, (float*)wpn + gi * groupFloats, cog, (float*)dpn + cOff, ep, inner);
             }
             if (perUnit)
                 WorkerPool.Shared.Run(outer, t =>
