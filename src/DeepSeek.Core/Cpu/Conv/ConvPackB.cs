@@ -1,7 +1,7 @@
 // Implicit im2col (the "indirect"/implicit-GEMM convolution of cuDNN and Chellapilla et al. 2006 without the column
-// buffer): the GEMM's B micro-panels are packed straight from the (zero-padded) input planes. Row k = (c, i, j) of a
-// panel holds NR output pixels' taps x[c, oy·sh + i·dh, ox·sw + j·dw]; pixels of one output row at stride 1 are one
-// contiguous copy, other panels are gathered through per-pixel offsets computed once per panel.
+// buffer): the GEMM's micro-panels are packed straight from the (zero-padded) input planes. Row k = (c, i, j) of a
+// panel holds its pixels' taps x[c, oy·sh + i·dh, ox·sw + j·dw]; the pixels split into runs along output rows, computed
+// once per panel, and each run is one contiguous copy (stride 1) or an even-lane permute (stride 2) — no gathers.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -27,25 +27,26 @@ internal static unsafe class ConvPackB
 {
     /// <summary>
     /// Packs B panels [<paramref name="p0"/>, <paramref name="p1"/>) of <paramref name="nr"/> output pixels, each K×nr
-    /// (row k holds the nr pixels' values), one after another into <paramref name="dst"/>. Lanes past the last pixel
-    /// repeat it (their C columns are discarded).
+    /// (row k holds the nr pixels' values), one after another into <paramref name="dst"/>. Lanes past the last pixel are 0.
     /// </summary>
     public static void Pack(in ConvSource s, int nr, int p0, int p1, float* dst)
     {
         int n = s.N, k = s.K;
-        int* offs = stackalloc int[nr];
-        bool gather = Avx2.IsSupported && SimdInfo.UseAvx2;
-        int gv = gather ? nr & ~7 : 0;
+        // a panel's pixels as runs along output rows: (first lane, source offset, length); at most nr runs
+        int* runs = stackalloc int[3 * nr];
+        bool avx512 = SimdInfo.UseAvx512 && Vector512.IsHardwareAccelerated;
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
         for (int panel = p0; panel < p1; panel++)
         {
-            int q0 = panel * nr, cols = Math.Min(nr, n - q0);
-            for (int t = 0; t < nr; t++)
+            int q0 = panel * nr, cols = Math.Min(nr, n - q0), nRuns = 0;
+            for (int t = 0; t < cols; nRuns++)
             {
-                int q = q0 + Math.Min(t, cols - 1);
-                int oy = q / s.Ow, ox = q - oy * s.Ow;
-                offs[t] = (int)(oy * s.Sh * s.RowStride + (long)ox * s.Sw);
+                int q = q0 + t, oy = q / s.Ow, ox = q - oy * s.Ow, len = Math.Min(cols - t, s.Ow - ox);
+                runs[3 * nRuns] = t;
+                runs[3 * nRuns + 1] = checked((int)(oy * s.Sh * s.RowStride + (long)ox * s.Sw));
+                runs[3 * nRuns + 2] = len;
+                t += len;
             }
-            bool contiguous = s.Sw == 1 && cols == nr && offs[nr - 1] - offs[0] == nr - 1;
             float* d = dst + (long)(panel - p0) * k * nr;
             for (int ch = 0; ch < s.Channels; ch++)
                 for (int i = 0; i < s.Kh; i++)
@@ -54,13 +55,16 @@ internal static unsafe class ConvPackB
                     for (int j = 0; j < s.Kw; j++, d += nr)
                     {
                         float* src = rowBase + j * s.Dw;
-                        if (contiguous) Copy(src + offs[0], d, nr);
-                        else
+                        for (int r = 0; r < nRuns; r++)
                         {
-                            int t = 0;
-                            for (; t < gv; t += 8) Avx2.GatherVector256(src, Vector256.Load(offs + t), 4).Store(d + t);
-                            for (; t < nr; t++) d[t] = src[offs[t]];
+                            float* from = src + runs[3 * r + 1];
+                            float* to = d + runs[3 * r];
+                            int len = runs[3 * r + 2];
+                            if (s.Sw == 1) Copy(from, to, len);
+                            else if (s.Sw == 2 && avx512) CopyEven(from, to, len, even);
+                            else for (int t = 0; t < len; t++) to[t] = from[(long)t * s.Sw];
                         }
+                        for (int t = cols; t < nr; t++) d[t] = 0;
                     }
                 }
         }
@@ -72,7 +76,20 @@ internal static unsafe class ConvPackB
         if (Vector512.IsHardwareAccelerated)
             for (; t + 16 <= count; t += 16) Vector512.Store(Vector512.Load(src + t), dst + t);
         for (; t + 8 <= count; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
+        for (; t + 4 <= count; t += 4) Vector128.Store(Vector128.Load(src + t), dst + t);
         for (; t < count; t++) dst[t] = src[t];
+    }
+
+    // dst[t] = src[2t]: 16 at a time from two loads that end exactly at the last element read (no over-read).
+    private static void CopyEven(float* src, float* dst, int count, Vector512<int> even)
+    {
+        int t = 0;
+        for (; t + 16 <= count; t += 16)
+        {
+            float* s = src + 2 * t;
+            Avx512F.PermuteVar16x32x2(Vector512.Load(s), even, Vector512.Load(s + 15)).Store(dst + t);
+        }
+        for (; t < count; t++) dst[t] = src[2 * t];
     }
 
     /// <summary>
