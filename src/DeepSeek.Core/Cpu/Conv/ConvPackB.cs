@@ -2,6 +2,7 @@
 // buffer): the GEMM's micro-panels are packed straight from the (zero-padded) input planes. Row k = (c, i, j) of a
 // panel holds its pixels' taps x[c, oy·sh + i·dh, ox·sw + j·dw]; the pixels split into runs along output rows, computed
 // once per panel, and each run is one contiguous copy (stride 1) or an even-lane permute (stride 2) — no gathers.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -70,14 +71,28 @@ internal static unsafe class ConvPackB
         }
     }
 
+    // Runs are short (an output row of 7 or 14 pixels): two overlapping vectors cover any length from 4 to 32 without
+    // reading or writing outside the run.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(float* src, float* dst, int count)
     {
-        int t = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; t + 16 <= count; t += 16) Vector512.Store(Vector512.Load(src + t), dst + t);
-        for (; t + 8 <= count; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
-        for (; t + 4 <= count; t += 4) Vector128.Store(Vector128.Load(src + t), dst + t);
-        for (; t < count; t++) dst[t] = src[t];
+        if (count >= 16 && Vector512.IsHardwareAccelerated)
+        {
+            for (int t = 0; t + 16 < count; t += 16) Vector512.Store(Vector512.Load(src + t), dst + t);
+            Vector512.Store(Vector512.Load(src + count - 16), dst + count - 16);
+        }
+        else if (count >= 8)
+        {
+            for (int t = 0; t + 8 < count; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
+            Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
+        }
+        else if (count >= 4)
+        {
+            Vector128.Store(Vector128.Load(src), dst);
+            Vector128.Store(Vector128.Load(src + count - 4), dst + count - 4);
+        }
+        else
+            for (int t = 0; t < count; t++) dst[t] = src[t];
     }
 
     // dst[t] = src[2t]: 16 at a time from two loads that end exactly at the last element read (no over-read).

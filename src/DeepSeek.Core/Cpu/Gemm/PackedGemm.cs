@@ -1,10 +1,15 @@
 // GEMM over operands that are already packed in full-depth micro-panels (A: MR-row panels K×MR, B: NR-column panels
 // K×NR), the layout of PackedWeights: the BLIS pc → jr → ir loops (Goto & van de Geijn, TOMS 2008) read sub-panels at
 // depth pc in place, so a pre-packed weight is never copied again. Callers cut C into blocks and hand them to threads.
+using System.Runtime.Intrinsics.X86;
+
 namespace DeepSeek.Backends.Cpu.Gemm;
 
 internal static unsafe class PackedGemm
 {
+    /// <summary>Tuning switch: false skips prefetching C and residual rows of far-apart rows (see <see cref="Block"/>).</summary>
+    internal static bool UsePrefetch = true;
+
     /// <summary>
     /// C[r0..r1, c0..c1] = alpha · A[r0..r1, :] · B[:, c0..c1] over depth <paramref name="k"/>, then the epilogue (whose
     /// row/column indices are C's). A panel i (rows i·MR…) starts at aPanels + i·K·MR, B panel j at bPanels + j·K·NR;
@@ -23,6 +28,7 @@ internal static unsafe class PackedGemm
         }
         var kernel = cfg.Kernel;
         int kcMax = Math.Min(cfg.KC, k);
+        bool prefetch = UsePrefetch && Sse.IsSupported && ldc > 512;
         long aStride = (long)k * mrT, bStride = (long)k * nrT;
         for (int pc = 0; pc < k; pc += kcMax)
         {
@@ -38,6 +44,9 @@ internal static unsafe class PackedGemm
                     int mr = Math.Min(mrT, r1 - ir);
                     float* pa = aPanels + (ir / mrT) * aStride + (long)pc * mrT;
                     float* cp = c + ir * ldc + jr;
+                    // C rows (and the residual's) lie a whole output plane apart in a conv: start fetching them while the
+                    // micro-kernel runs, so neither its stores nor the epilogue wait on memory
+                    if (prefetch && (beta == 0 || last)) Prefetch(cp, ldc, last ? ep.Residual : null, ep.Ldr, ir, jr, mr, nr);
                     if (mr == mrT && nr == nrT)
                         kernel(kc, pa, pb, cp, ldc, alpha, beta);
                     else
@@ -52,6 +61,22 @@ internal static unsafe class PackedGemm
                     }
                     if (last && !ep.IsNone) ep.Apply(cp, ldc, ir, jr, mr, nr);
                 }
+            }
+        }
+    }
+
+    private static void Prefetch(float* cp, long ldc, float* residual, long ldr, int row, int col, int rows, int cols)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            float* ci = cp + i * ldc;
+            Sse.Prefetch0(ci);
+            Sse.Prefetch0(ci + cols - 1);
+            if (residual != null)
+            {
+                float* z = residual + (row + i) * ldr + col;
+                Sse.Prefetch0(z);
+                Sse.Prefetch0(z + cols - 1);
             }
         }
     }
