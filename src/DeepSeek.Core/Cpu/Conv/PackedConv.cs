@@ -1,7 +1,8 @@
 // Convolution as GEMM with the weight pre-packed (PackedWeights, the A operand) and B packed by implicit im2col
 // (ConvPackB), then the bias/residual/activation epilogue on each C tile. Per image and group, many output pixels:
-// threads take column blocks sized to stay in L2 and pack their own B; few pixels (7×7, 14×14): B is packed once,
-// shared, and threads take row blocks of output channels (the M-split of Smith et al., IPDPS 2014).
+// threads take column blocks sized to stay in L2 and pack their own B; few pixels: B is packed once, shared, and threads
+// take row blocks of output channels (the M-split of Smith et al., IPDPS 2014) — or, for a weight packed turned
+// around, PackedConvSmall computes Yᵀ.
 using DeepSeek.Backends.Cpu.Gemm;
 using DeepSeek.Backends.Cpu.Threading;
 using DeepSeek.Memory;
