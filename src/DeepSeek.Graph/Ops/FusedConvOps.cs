@@ -125,20 +125,26 @@ public static class FusedConvOps
         if (req.Inputs.Count > 3 && req.Inputs[3] is { } zm && (zm.DType != DType.F32 || zm.Shape != geo.Output))
             throw new ShapeMismatchException($"{describe}: the residual Z {zm} must be f32{geo.Output}.");
         var e = FusedActivation.Read(req.Node);
-        return new StaticFusedConv(PackedWeights.ForConv(w, geo.Params.Groups, geo.Output[2] * geo.Output[3]), geo.Params, e);
+        // a constant bias is kept (contiguous) so runs need not be handed it
+        var bias = req.Constants.Count > 2 && req.Constants[2] is { } bc ? bc.Contiguous().DetachFromScope() : null;
+        return new StaticFusedConv(PackedWeights.ForConv(w, geo.Params.Groups, geo.Output[2] * geo.Output[3]), bias, geo.Params, e);
     }
 
-    // Run reads X, B (constant or not) and Z from the executor and writes the planned output; the packed weight is shared read-only.
-    private sealed class StaticFusedConv(PackedWeights w, Conv2dParams p, Epilogue e) : IStaticKernel
+    // Run reads X, a computed B and Z from the executor and writes the planned output; the packed weight is shared read-only.
+    private sealed class StaticFusedConv(PackedWeights w, Tensor? bias, Conv2dParams p, Epilogue e) : IStaticKernel
     {
         public void Run(ReadOnlySpan<Tensor?> inputs, ReadOnlySpan<Tensor> outputs)
         {
             var x = inputs[0]!;
-            var b = inputs.Length > 2 ? inputs[2] : null;
+            var b = bias ?? (inputs.Length > 2 ? inputs[2] : null);
             var z = inputs.Length > 3 ? inputs[3] : null;
             x.Backend.Conv2d(x, w, b, p, outputs[0], e.WithResidual(z));
         }
 
-        public void Dispose() => w.Dispose();
+        public void Dispose()
+        {
+            w.Dispose();
+            bias?.Dispose();
+        }
     }
 }
