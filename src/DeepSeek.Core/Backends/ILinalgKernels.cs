@@ -17,4 +17,17 @@ public interface ILinalgKernels
     /// all share one dtype (F32 or F64). The bias is added in the GEMM's epilogue.
     /// </summary>
     void Linear(Tensor x, Tensor w, Tensor? bias, Tensor dst);
+
+    /// <summary>
+    /// <see cref="Linear(Tensor, Tensor, Tensor?, Tensor)"/> with a fused epilogue: dst = act(x · wᵀ + bias + residual),
+    /// applied to each output tile while it is in cache. The residual has dst's shape and dtype (any strides).
+    /// </summary>
+    void Linear(Tensor x, Tensor w, Tensor? bias, Tensor dst, in Epilogue epilogue);
+
+    /// <summary>
+    /// dst[..., N] = act(x[..., K] · B + bias[N] + residual) with B [K, N] packed once by <see cref="PackedWeights.ForMatMul"/>
+    /// (or a Linear weight by <see cref="PackedWeights.ForLinear"/>, B = wᵀ); F32 only. <paramref name="x"/> may be any
+    /// strided view; <paramref name="dst"/> is contiguous. Safe to call from several threads with the same packed weight.
+    /// </summary>
+    void Linear(Tensor x, PackedWeights w, Tensor? bias, Tensor dst, in Epilogue epilogue);
 }

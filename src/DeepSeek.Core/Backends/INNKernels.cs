@@ -15,7 +15,20 @@ public interface INNKernels
     void Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst);
 
     /// <summary>
-    /// 2-d transposed convolution (the gradient of <see cref="Conv2d"/> with respect to its input):
+    /// <see cref="Conv2d(Tensor, Tensor, Tensor?, Conv2dParams, Tensor)"/> with a fused epilogue:
+    /// dst = act(conv(x, w) + bias + <see cref="Epilogue.Residual"/>), applied to each output tile while it is in cache.
+    /// The residual has dst's shape and dtype (any strides).
+    /// </summary>
+    void Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst, in Epilogue epilogue);
+
+    /// <summary>
+    /// The fused convolution with a weight packed once by <see cref="PackedWeights.ForConv"/> (its groups must equal
+    /// <see cref="Conv2dParams.Groups"/>); F32 only. Safe to call from several threads with the same packed weight.
+    /// </summary>
+    void Conv2d(Tensor x, PackedWeights w, Tensor? bias, Conv2dParams p, Tensor dst, in Epilogue epilogue);
+
+    /// <summary>
+    /// 2-d transposed convolution (the gradient of <see cref="Conv2d(Tensor, Tensor, Tensor?, Conv2dParams, Tensor)"/> with respect to its input):
     /// <paramref name="x"/> [N, Cin, H, W], <paramref name="w"/> [Cin, Cout/groups, kh, kw], optional <paramref name="bias"/> [Cout],
     /// <paramref name="dst"/> [N, Cout, OH, OW]. Input pixel (ih, iw) scatters to (ih·strideH − padTop + kh·dilH, …);
     /// pads crop the full output, and any extra rows/columns of <paramref name="dst"/> (output padding) receive only bias.
@@ -66,7 +79,7 @@ public interface INNKernels
     // ConvTranspose2d is Conv2d of it, so those reuse the forward kernels) ----
 
     /// <summary>
-    /// Weight gradient of <see cref="Conv2d"/>: <paramref name="gradWeight"/>[co, ci, i, j] = Σ over n, oy, ox of
+    /// Weight gradient of <see cref="Conv2d(Tensor, Tensor, Tensor?, Conv2dParams, Tensor)"/>: <paramref name="gradWeight"/>[co, ci, i, j] = Σ over n, oy, ox of
     /// <paramref name="gradOut"/>[n, co, oy, ox] · <paramref name="x"/>[n, g·Cin/groups + ci, oy·strideH − padTop + i·dilH, ox·strideW − padLeft + j·dilW]
     /// (zero outside x), with g the group of co. x [N, Cin, H, W], gradOut [N, Cout, OH, OW], gradWeight [Cout, Cin/groups, kh, kw]
     /// (overwritten). The kernel takes OH, OW from gradOut, so it also serves as the weight gradient of

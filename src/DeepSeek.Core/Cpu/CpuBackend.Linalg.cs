@@ -93,6 +93,82 @@ public sealed unsafe partial class CpuBackend
         Gemm(x.DType, transA, transB, rows, outF, inF, Ptr(xc), lda, Ptr(wc), ldb, Ptr(dst), outF, pbias, DeepSeekOptions.Threads);
     }
 
+    /// <inheritdoc/>
+    public void Linear(Tensor x, Tensor w, Tensor? bias, Tensor dst, in Epilogue epilogue)
+    {
+        const string op = "Linear";
+        if (epilogue.IsIdentity)
+        {
+            Linear(x, w, bias, dst);
+            return;
+        }
+        using var residual = EpilogueResidual(op, dst, epilogue);
+        if (x.DType != DType.F32)
+        {
+            Linear(x, w, bias, dst);
+            if (x.DType == DType.F64) EpilogueReference<double>(dst, residual, epilogue);
+            return;
+        }
+        CheckLinalgDTypes(op, x, w, dst);
+        if (x.Rank < 1 || w.Rank != 2 || x.ShapeArray[^1] != w.ShapeArray[1] || dst.Shape != OutShape(x, w.ShapeArray[0]))
+            throw new ShapeMismatchException($"{op} kernel: x {x.Shape}, w {w.Shape} do not give dst {dst.Shape}.");
+        CheckBias(op, bias, x.DType, w.ShapeArray[0]);
+        if (dst.Numel == 0) return;
+        if (!dst.IsContiguous) throw new ArgumentException($"{op} kernel: dst must be contiguous (shape {dst.Shape}).");
+        int rows = checked((int)(dst.Numel / w.ShapeArray[0])), inF = w.ShapeArray[1], outF = w.ShapeArray[0];
+        using var x2 = x.Rank == 2 ? Alias(x) : x.Reshape(rows, inF);
+        using var xc = MatrixOperand(x2, out bool transA, out long lda);
+        using var wt = w.Transpose(0, 1);
+        using var wc = MatrixOperand(wt, out bool transB, out long ldb);
+        using var bc = bias?.Contiguous();
+        var ep = new GemmEpilogue(bc is null ? null : Ptr<float>(bc), GemmBias.PerColumn, residual is null ? null : Ptr<float>(residual), outF,
+            epilogue.Activation, epilogue.Alpha, epilogue.Beta);
+        Sgemm.Run(transA, transB, rows, outF, inF, 1f, Ptr<float>(xc), lda, Ptr<float>(wc), ldb, 0f, Ptr<float>(dst), outF, ep, DeepSeekOptions.Threads);
+    }
+
+    /// <inheritdoc/>
+    public void Linear(Tensor x, PackedWeights w, Tensor? bias, Tensor dst, in Epilogue epilogue)
+    {
+        const string op = "Linear (packed weights)";
+        ArgumentNullException.ThrowIfNull(w);
+        if (w.Kind != PackedWeightsKind.Gemm)
+            throw new ArgumentException($"{op}: the packed weights hold a {w.Kind} weight {w.Shape}, not a GEMM operand.", nameof(w));
+        if (x.DType != DType.F32 || dst.DType != DType.F32)
+            throw new DTypeMismatchException($"{op}: packed GEMM is f32 only, got x {x.DType.Name()} and dst {dst.DType.Name()}.");
+        int k = w.Depth, n = w.Cols;
+        if (x.Rank < 1 || x.ShapeArray[^1] != k || dst.Shape != OutShape(x, n))
+            throw new ShapeMismatchException($"{op}: x {x.Shape} · B [{k}, {n}] does not give dst {dst.Shape}.");
+        CheckBias(op, bias, DType.F32, n);
+        if (!dst.IsContiguous) throw new ArgumentException($"{op}: dst must be contiguous (shape {dst.Shape}).");
+        float* panels = w.Group(0, op);
+        if (dst.Numel == 0) return;
+        using var residual = EpilogueResidual(op, dst, epilogue);
+        int rows = checked((int)(dst.Numel / n));
+        using var x2 = x.Rank == 2 ? Alias(x) : x.Reshape(rows, k);
+        using var xc = MatrixOperand(x2, out bool transA, out long lda);
+        using var bc = bias?.Contiguous();
+        var ep = new GemmEpilogue(bc is null ? null : Ptr<float>(bc), GemmBias.PerColumn, residual is null ? null : Ptr<float>(residual), n,
+            epilogue.Activation, epilogue.Alpha, epilogue.Beta);
+        SgemmPackedB.Run(w.Config, transA, rows, n, k, Ptr<float>(xc), lda, panels, Ptr<float>(dst), n, ep, DeepSeekOptions.Threads);
+    }
+
+    // x [..., in] → [..., out]
+    private static Shape OutShape(Tensor x, int outF)
+    {
+        var dims = x.ShapeArray.ToArray();
+        dims[^1] = outF;
+        return new Shape(dims);
+    }
+
+    private static void CheckBias(string op, Tensor? bias, DType dtype, int n)
+    {
+        if (bias is null) return;
+        if (bias.DType != dtype)
+            throw new DTypeMismatchException($"{op} kernel: bias dtype {bias.DType.Name()} differs from input dtype {dtype.Name()}.");
+        if (bias.Rank != 1 || bias.ShapeArray[0] != n)
+            throw new ShapeMismatchException($"{op} kernel: bias must have shape [{n}], got {bias.Shape}.");
+    }
+
     private static void CheckLinalgDTypes(string op, Tensor a, Tensor b, Tensor dst)
     {
         if (a.DType != b.DType || a.DType != dst.DType)

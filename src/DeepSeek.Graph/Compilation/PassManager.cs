@@ -21,7 +21,8 @@ public static class PassManager
         new Passes.LayerNormFusion(),
         new Passes.SkipLayerNormFusion(),
         new Passes.AttentionFusion(),
-        // (conv/gemm fusion passes)
+        new Passes.ConvFusion(),
+        new Passes.GemmFusion(),
         new Passes.ElementwiseFusion(),
         new Passes.DeadCodeElimination(),
     ];

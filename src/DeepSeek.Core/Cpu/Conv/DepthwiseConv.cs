@@ -1,8 +1,10 @@
 // Depthwise 2-d convolution (groups = Cin = Cout, MobileNet's "depthwise separable" layer, Howard et al. 2017):
 // each plane is copied once into a zero-padded scratch plane, so every tap is in range, then each output row is
 // accumulated 16 (AVX-512) or 8 (AVX2) columns at a time with FMAs; stride 2 deinterleaves even columns by permutes.
+// An optional epilogue (residual + activation) runs on each output row while it is in L1.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using DeepSeek.Backends.Cpu.Gemm;
 using DeepSeek.Memory;
 
 namespace DeepSeek.Backends.Cpu.Conv;
@@ -12,24 +14,42 @@ internal static unsafe class DepthwiseConv
     private const int Slack = 64; // floats readable past a padded row (vector over-reads at the right edge)
 
     /// <summary>True when the fast path applies: F32, one filter per channel, horizontal stride 1 or 2, a SIMD level.</summary>
-    public static bool Supports(Tensor x, Tensor w, in Conv2dParams p) =>
-        x.DType == DType.F32 && SimdInfo.UseAvx2 && p.Groups > 1 && p.Groups == x.ShapeArray[1]
-        && w.ShapeArray[0] == p.Groups && w.ShapeArray[1] == 1 && (p.StrideW == 1 || p.StrideW == 2);
+    public static bool Supports(Tensor x, Tensor w, in Conv2dParams p) => Supports(x, w.ShapeArray[0], w.ShapeArray[1], p);
 
-    /// <summary>The vectorised depthwise convolution (caller checked <see cref="Supports"/>).</summary>
-    public static void Run(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst)
+    /// <summary>As <see cref="Supports(Tensor, Tensor, in Conv2dParams)"/> for a weight [<paramref name="cout"/>, <paramref name="cinPerGroup"/>, kh, kw].</summary>
+    public static bool Supports(Tensor x, int cout, int cinPerGroup, in Conv2dParams p) =>
+        x.DType == DType.F32 && SimdInfo.UseAvx2 && p.Groups > 1 && p.Groups == x.ShapeArray[1]
+        && cout == p.Groups && cinPerGroup == 1 && (p.StrideW == 1 || p.StrideW == 2);
+
+    /// <summary>The vectorised depthwise convolution (caller checked <see cref="Supports(Tensor, Tensor, in Conv2dParams)"/>).</summary>
+    public static void Run(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst) => Run(x, w, bias, p, dst, null, default);
+
+    /// <summary>
+    /// As <see cref="Run(Tensor, Tensor, Tensor?, Conv2dParams, Tensor)"/>, then y = act(y + residual) per output row;
+    /// <paramref name="residual"/> is contiguous with dst's shape, or null.
+    /// </summary>
+    public static void Run(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst, Tensor? residual, Epilogue epilogue)
+    {
+        using var wc = w.Contiguous();
+        Run(x, CpuBackend.Ptr<float>(wc), w.ShapeArray[2], w.ShapeArray[3], bias, p, dst, residual, epilogue);
+    }
+
+    /// <summary>The same with the weight as contiguous [C, kh·kw] floats at <paramref name="weights"/>.</summary>
+    public static void Run(Tensor x, float* weights, int kh, int kw, Tensor? bias, Conv2dParams p, Tensor dst, Tensor? residual, Epilogue epilogue)
     {
         int n = x.ShapeArray[0], c = x.ShapeArray[1], h = x.ShapeArray[2], wd = x.ShapeArray[3];
-        int kh = w.ShapeArray[2], kw = w.ShapeArray[3];
         int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
         if (dst.Numel == 0) return;
-        using var wc = w.Contiguous();
         long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2], sW = x.StridesArray[3];
         int hp = h + p.PadTop + p.PadBottom, rs = wd + p.PadLeft + p.PadRight + Slack;
         long planeBytes = ((long)hp * rs + Slack) * sizeof(float);
-        nint xp = (nint)CpuBackend.Ptr<float>(x), wp = (nint)CpuBackend.Ptr<float>(wc), dp = (nint)CpuBackend.Ptr<float>(dst);
+        nint xp = (nint)CpuBackend.Ptr<float>(x), wp = (nint)weights, dp = (nint)CpuBackend.Ptr<float>(dst);
         nint bp = bias is null ? 0 : (nint)CpuBackend.Ptr<float>(bias);
         long sb = bias?.StridesArray[0] ?? 0;
+        nint rp = residual is null ? 0 : (nint)CpuBackend.Ptr<float>(residual);
+        bool post = epilogue.Activation != EpilogueActivation.None || residual is not null;
+        var act = epilogue.Activation;
+        float ea = epilogue.Alpha, eb = epilogue.Beta;
         bool avx512 = SimdInfo.UseAvx512;
         CpuParallel.For((long)n * c, (long)oh * ow * kh * kw + (long)h * wd, (s, e) =>
         {
@@ -52,9 +72,13 @@ internal static unsafe class DepthwiseConv
                     float bv = bp == 0 ? 0f : ((float*)bp)[ch * sb];
                     float* wk = (float*)wp + (long)ch * kh * kw;
                     float* outPlane = (float*)dp + u * oh * ow;
+                    var ep = post ? new GemmEpilogue(null, GemmBias.None, rp == 0 ? null : (float*)rp + u * oh * ow, ow, act, ea, eb) : default;
                     for (int oy = 0; oy < oh; oy++)
+                    {
                         OutputRow(plane + (long)oy * p.StrideH * rs, rs, wk, kh, kw, p.DilationH, p.DilationW, p.StrideW, bv,
                             outPlane + (long)oy * ow, ow, avx512);
+                        if (post) ep.Apply(outPlane + (long)oy * ow, ow, oy, 0, 1, ow);
+                    }
                 }
             }
             finally { buf.Release(); }

@@ -41,6 +41,17 @@ internal readonly unsafe struct SgemmConfig
     public SgemmConfig WithBlocks(int mc, int kc, int nc) =>
         new(Kernel, MR, NR, Math.Max(MR, (mc + MR - 1) / MR * MR), Math.Max(1, kc), Math.Max(NR, (nc + NR - 1) / NR * NR), Name);
 
+    /// <summary>
+    /// The AVX-512 kernel (14 or 12 rows, both 32 columns wide, so they read the same packed B) that pads
+    /// <paramref name="m"/> rows of A the least — 128 rows run as 11×12 rather than 10×14; <paramref name="cfg"/> itself otherwise.
+    /// </summary>
+    public static SgemmConfig ForRows(int m, in SgemmConfig cfg)
+    {
+        if (cfg.NR != 32 || cfg.MR is not (12 or 14) || cfg.KC != 384) return cfg;
+        int rows14 = (m + 13) / 14 * 14, rows12 = (m + 11) / 12 * 12;
+        return rows12 < rows14 ? Avx512Mr12 : Avx512;
+    }
+
     /// <summary>The configuration for the current <see cref="SimdInfo.Level"/>.</summary>
     public static SgemmConfig ForCurrentLevel() =>
         SimdInfo.UseAvx512 ? Avx512 : SimdInfo.UseAvx2 ? Avx2 : Scalar;
