@@ -5,7 +5,7 @@ namespace DeepSeek.Cli;
 
 /// <summary>
 /// `deepseek quickstart`: the README's main job. Trains the digits CNN on the bundled data with a fixed seed,
-/// saves and reloads it, and ends with `test_accuracy=…`. It grows into compile → compress → serve as those land.
+/// saves and reloads it, and ends with `test_accuracy=…`. Then compiles the reloaded model and evaluates it again; compress → serve join as they land.
 /// </summary>
 internal static class QuickstartCommand
 {

@@ -110,25 +110,36 @@ public static class ClassifierTraining
         ArgumentNullException.ThrowIfNull(loader);
         bool wasTraining = model.Training;
         model.Eval();
-        double lossSum = 0;
-        long correct = 0;
-        int seen = 0;
         try
         {
-            using var noGrad = Tensor.NoGrad();
-            foreach (var batch in loader.WithCancellation(cancellationToken))
-            {
-                using var scope = Tensor.NewScope();
-                var logits = model.Forward(batch.Inputs);
-                var loss = F.CrossEntropy(logits, batch.Targets, reduction: Reduction.Sum);
-                lossSum += loss.ItemAsDouble();
-                correct += CountCorrect(logits, batch.Targets);
-                seen += batch.Size;
-            }
+            return Evaluate(model.Forward, loader, cancellationToken);
         }
         finally
         {
             model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Mean loss and accuracy of any classifier function (e.g. a compiled module's <c>Forward</c>) over
+    /// <paramref name="loader"/>, without recording gradients.
+    /// </summary>
+    public static EpochMetrics Evaluate(Func<Tensor, Tensor> forward, DataLoader<Tensor[]> loader, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(loader);
+        double lossSum = 0;
+        long correct = 0;
+        int seen = 0;
+        using var noGrad = Tensor.NoGrad();
+        foreach (var batch in loader.WithCancellation(cancellationToken))
+        {
+            using var scope = Tensor.NewScope();
+            var logits = forward(batch.Inputs);
+            var loss = F.CrossEntropy(logits, batch.Targets, reduction: Reduction.Sum);
+            lossSum += loss.ItemAsDouble();
+            correct += CountCorrect(logits, batch.Targets);
+            seen += batch.Size;
         }
         return new EpochMetrics(seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, seen);
     }
