@@ -8,39 +8,18 @@ using static DeepSeek.Graph.Compilation.Passes.TransformerMatch;
 namespace DeepSeek.Graph.Compilation.Passes;
 
 /// <summary>"attention-fusion": MatMul → scale → mask → Softmax → MatMul becomes one <c>deepseek::Attention</c> node.</summary>
-public sealed class AttentionFusion : IGraphPass
+public sealed class AttentionFusion : AnchoredRewritePass
 {
     /// <inheritdoc/>
-    public string Name => "attention-fusion";
+    public override string Name => "attention-fusion";
 
     /// <inheritdoc/>
-    public int Level => 2;
-
-    /// <inheritdoc/>
-    public bool Run(Graph graph, PassContext context)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(context);
-        int fused = 0;
-        for (bool again = true; again;)
-        {
-            again = false;
-            var uses = new UseMap(graph);
-            foreach (var node in graph.Nodes)
-            {
-                if (!node.Is("Softmax") || !TryFuse(graph, uses, node, context)) continue;
-                fused++;
-                again = true;
-                break;
-            }
-        }
-        return fused > 0;
-    }
+    private protected override bool IsAnchor(Node node) => node.Is("Softmax");
 
     /// <summary>Q·Kᵀ with the scale factors folded from around it.</summary>
     private sealed record Scores(Value Q, Value KT, Node KTReader, Node MatMul, double Scale, List<Node> Nodes);
 
-    private bool TryFuse(Graph graph, UseMap uses, Node softmax, PassContext context)
+    private protected override bool TryFuse(Graph graph, UseMap uses, Node softmax, PassContext context)
     {
         var s = softmax.Inputs[0];
         if (s is null || !uses.OnlyFeeds(s, softmax)) return false;

@@ -6,38 +6,17 @@ using static DeepSeek.Graph.Compilation.Passes.TransformerMatch;
 namespace DeepSeek.Graph.Compilation.Passes;
 
 /// <summary>"gelu-fusion": decomposed GELU subgraphs become one <c>deepseek::Gelu</c> node (kernel: Core's Tensor.Gelu).</summary>
-public sealed class GeluFusion : IGraphPass
+public sealed class GeluFusion : AnchoredRewritePass
 {
     private static readonly double InvSqrt2 = 1 / Math.Sqrt(2), Sqrt2OverPi = Math.Sqrt(2 / Math.PI);
 
     /// <inheritdoc/>
-    public string Name => "gelu-fusion";
+    public override string Name => "gelu-fusion";
 
     /// <inheritdoc/>
-    public int Level => 2;
+    private protected override bool IsAnchor(Node node) => node.Is("Erf") || node.Is("Tanh");
 
-    /// <inheritdoc/>
-    public bool Run(Graph graph, PassContext context)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(context);
-        int fused = 0;
-        for (bool again = true; again;)
-        {
-            again = false;
-            var uses = new UseMap(graph);
-            foreach (var node in graph.Nodes)
-            {
-                if (!(node.Is("Erf") || node.Is("Tanh")) || !TryFuse(graph, uses, node, context)) continue;
-                fused++;
-                again = true;
-                break;
-            }
-        }
-        return fused > 0;
-    }
-
-    private bool TryFuse(Graph graph, UseMap uses, Node core, PassContext context)
+    private protected override bool TryFuse(Graph graph, UseMap uses, Node core, PassContext context)
     {
         var matched = new List<Node> { core };
         bool tanh = core.OpType == "Tanh";

@@ -6,37 +6,18 @@ using static DeepSeek.Graph.Compilation.Passes.TransformerMatch;
 namespace DeepSeek.Graph.Compilation.Passes;
 
 /// <summary>"layernorm-fusion": decomposed LayerNorm subgraphs become one LayerNormalization node.</summary>
-public sealed class LayerNormFusion : IGraphPass
+public sealed class LayerNormFusion : AnchoredRewritePass
 {
     /// <inheritdoc/>
-    public string Name => "layernorm-fusion";
+    public override string Name => "layernorm-fusion";
 
     /// <inheritdoc/>
-    public int Level => 2;
+    private protected override bool Applies(Graph graph) => graph.OpsetFor("") >= 17; // LayerNormalization entered the ONNX set in opset 17
 
     /// <inheritdoc/>
-    public bool Run(Graph graph, PassContext context)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(context);
-        if (graph.OpsetFor("") < 17) return false; // LayerNormalization entered the ONNX set in opset 17
-        int fused = 0;
-        for (bool again = true; again;)
-        {
-            again = false;
-            var uses = new UseMap(graph);
-            foreach (var node in graph.Nodes)
-            {
-                if (!IsLastAxisMean(node) || !TryFuse(graph, uses, node, context)) continue;
-                fused++;
-                again = true;
-                break;
-            }
-        }
-        return fused > 0;
-    }
+    private protected override bool IsAnchor(Node node) => IsLastAxisMean(node);
 
-    private bool TryFuse(Graph graph, UseMap uses, Node mean, PassContext context)
+    private protected override bool TryFuse(Graph graph, UseMap uses, Node mean, PassContext context)
     {
         var x = mean.Inputs[0]!;
         if (!FloatOrUnknown(x)) return false;

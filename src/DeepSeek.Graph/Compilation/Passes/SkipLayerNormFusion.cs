@@ -6,36 +6,15 @@ using static DeepSeek.Graph.Compilation.Passes.TransformerMatch;
 namespace DeepSeek.Graph.Compilation.Passes;
 
 /// <summary>"skip-layernorm-fusion": Add → LayerNormalization becomes one <c>deepseek::SkipLayerNorm</c> node.</summary>
-public sealed class SkipLayerNormFusion : IGraphPass
+public sealed class SkipLayerNormFusion : AnchoredRewritePass
 {
     /// <inheritdoc/>
-    public string Name => "skip-layernorm-fusion";
+    public override string Name => "skip-layernorm-fusion";
 
     /// <inheritdoc/>
-    public int Level => 2;
+    private protected override bool IsAnchor(Node node) => node.Is("LayerNormalization");
 
-    /// <inheritdoc/>
-    public bool Run(Graph graph, PassContext context)
-    {
-        ArgumentNullException.ThrowIfNull(graph);
-        ArgumentNullException.ThrowIfNull(context);
-        int fused = 0;
-        for (bool again = true; again;)
-        {
-            again = false;
-            var uses = new UseMap(graph);
-            foreach (var node in graph.Nodes)
-            {
-                if (!node.Is("LayerNormalization") || !TryFuse(graph, uses, node, context)) continue;
-                fused++;
-                again = true;
-                break;
-            }
-        }
-        return fused > 0;
-    }
-
-    private bool TryFuse(Graph graph, UseMap uses, Node ln, PassContext context)
+    private protected override bool TryFuse(Graph graph, UseMap uses, Node ln, PassContext context)
     {
         if (ln.Inputs[0] is not { } sum || Producer(sum, "Add") is not { } add || ln.Inputs.Count < 2 || ln.Inputs[1] is not { } gamma) return false;
         if (!IsLastAxis(ln.GetInt("axis", -1), sum)) return false;
