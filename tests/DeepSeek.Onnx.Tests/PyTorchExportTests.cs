@@ -1,3 +1,4 @@
+using DeepSeek.Graph.Compilation;
 using DeepSeek.Graph.Execution;
 using DeepSeek.NN.Serialization;
 
@@ -48,6 +49,55 @@ public sealed class PyTorchExportTests
             Assert.True(compared > 0);
             foreach (var (k, v) in outputs) if (!graph.Outputs.Take(compared).Any(g => g.Name == k)) v.Dispose();
             foreach (var v in feeds.Values) v.Dispose();
+        }
+        finally
+        {
+            foreach (var t in io.Values) t.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData("mobilenet_v3_small", 3)]
+    [InlineData("mobilenet_v3_small", 0)]
+    [InlineData("bert_tiny", 3)]
+    [InlineData("gpt2_tiny", 3)]
+    public void CompiledPyTorchExportMatchesPyTorchOutputs(string name, int level)
+    {
+        var dir = Dir();
+        using var graph = OnnxImporter.Import(OnnxModelFile.Load(Path.Combine(dir, name + ".onnx")));
+        using var compiled = Compiler.Compile(graph, new CompileOptions { OptimizationLevel = level });
+        var io = SafeTensors.Load(Path.Combine(dir, name + "_io.safetensors"));
+        try
+        {
+            var inputs = new Tensor[compiled.InputNames.Count];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                var t = io[$"in_{i}"];
+                var want = (graph.Inputs[i].Type as DeepSeek.Graph.TensorType)?.ElementType;
+                inputs[i] = want is DType d && d != t.DType ? t.To(d) : t.Detach();
+            }
+            for (int run = 0; run < 2; run++) // plan built on the first run, reused on the second
+            {
+                var outputs = compiled.Run(inputs);
+                try
+                {
+                    for (int o = 0; io.ContainsKey($"out_{o}"); o++)
+                    {
+                        var expected = io[$"out_{o}"].ToDoubleArray();
+                        Assert.Equal(io[$"out_{o}"].Shape, outputs[o].Shape);
+                        var got = outputs[o].ToDoubleArray();
+                        double scale = expected.Select(Math.Abs).Max();
+                        double maxDiff = expected.Zip(got, (e, a) => Math.Abs(e - a)).Max();
+                        Assert.True(maxDiff <= 1e-4 * Math.Max(scale, 1e-6), $"{name} level {level} output {o}: max |diff| {maxDiff:G3} vs scale {scale:G3}");
+                    }
+                }
+                finally { foreach (var t in outputs) t.Dispose(); }
+            }
+            Assert.Equal(1, compiled.PlanCount);
+            Assert.NotNull(compiled.MemoryReport);
+            if (level == 3 && name != "mobilenet_v3_small") Assert.Contains(compiled.Graph.Nodes, n => n.OpType == "Attention" && n.Domain == "deepseek");
+            if (level == 3 && name == "mobilenet_v3_small") Assert.Contains(compiled.Graph.Nodes, n => n.OpType == "FusedConv");
+            foreach (var t in inputs) t.Dispose();
         }
         finally
         {

@@ -7,7 +7,7 @@ using DeepSeek.Graph.Execution;
 namespace DeepSeek.Graph.Compilation;
 
 /// <summary>
-/// A function compiled by <see cref="Compiler.Compile"/>. <see cref="Run"/> validates the inputs against the
+/// A function compiled by <see cref="Compiler.Compile(Func{Tensor[], Tensor[]}, CompileOptions?, InputSpec[])"/>. <see cref="Run"/> validates the inputs against the
 /// <see cref="InputSpecs"/>, picks the cached variant whose guards hold (same input dtypes and shapes; every value the
 /// traced code read back to the host comes out the same), traces a new one when none does, and after
 /// <see cref="CompileOptions.MaxVariants"/> variants of one signature runs the function eagerly. Runs are inference:

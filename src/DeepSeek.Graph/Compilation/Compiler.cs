@@ -31,6 +31,33 @@ public static class Compiler
         return new CompiledFunction(f, options, inputSpec);
     }
 
+    /// <summary>
+    /// Optimises an existing graph (e.g. imported from ONNX) with the passes <paramref name="options"/> enables and returns
+    /// a <see cref="CompiledGraph"/> that runs it with a static plan per input signature. <paramref name="graph"/> is not
+    /// changed (the passes work on a copy). Initializers the graph also lists as inputs become fixed constants.
+    /// </summary>
+    /// <exception cref="UnsupportedOperatorException">An op has no kernel (every missing op is listed).</exception>
+    public static CompiledGraph Compile(Graph graph, CompileOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        options ??= new CompileOptions();
+        graph.Validate();
+        var copy = graph.Clone();
+        try
+        {
+            copy.Inputs.RemoveAll(i => i.IsConstant);
+            ShapeInference.Run(copy);
+            var log = PassManager.Run(copy, options);
+            new Interpreter().Check(copy);
+            return new CompiledGraph(copy, log, options);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Traces <paramref name="f"/> on <paramref name="inputs"/>, cuts the guard graph, optimises and prepares a variant.</summary>
     internal static Variant BuildVariant(Func<Tensor[], Tensor[]> f, Tensor[] inputs, CompileOptions options, InputSignature signature,
         int traceNumber, Interpreter interpreter)

@@ -1,0 +1,91 @@
+// Compiling a graph that already exists (imported from ONNX, built by hand): no tracing and no guards — the passes run
+// once on a private copy, and each input signature (dtypes + shapes) gets its own ExecutionPlan, built on first use
+// and cached, as ONNX Runtime re-plans memory per input shape.
+using System.Collections.Concurrent;
+using DeepSeek.Graph.Execution;
+
+namespace DeepSeek.Graph.Compilation;
+
+/// <summary>
+/// A graph optimised by <see cref="Compiler.Compile(Graph, CompileOptions?)"/> and run with a static plan per input
+/// signature. Inputs are positional, in <see cref="InputNames"/> order; initializers the model also lists as inputs
+/// keep their stored values (they become constants, so the passes can fold them). Thread-safe.
+/// </summary>
+public sealed class CompiledGraph : IDisposable
+{
+    private readonly ConcurrentDictionary<InputSignature, Lazy<ExecutionPlan>> _plans = new();
+    private readonly Interpreter _interpreter = new();
+    private volatile ExecutionPlan? _last;
+    private bool _disposed;
+
+    internal CompiledGraph(Graph graph, IReadOnlyList<string> passLog, CompileOptions options)
+    {
+        Graph = graph;
+        PassLog = passLog;
+        Options = options;
+        InputNames = graph.Inputs.Select(i => i.Name).ToArray();
+        OutputNames = graph.Outputs.Select(o => o.Name).ToArray();
+    }
+
+    /// <summary>The optimised graph (a private copy; do not edit it).</summary>
+    public Graph Graph { get; }
+
+    /// <summary>What each pass did.</summary>
+    public IReadOnlyList<string> PassLog { get; }
+
+    /// <summary>The options the graph was compiled with.</summary>
+    public CompileOptions Options { get; }
+
+    /// <summary>Names of the inputs <see cref="Run"/> expects, in order.</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>Names of the outputs <see cref="Run"/> returns, in order.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>How many input signatures have a plan.</summary>
+    public int PlanCount => _plans.Count;
+
+    /// <summary>Memory report of the plan that ran last (null before the first run or with PlanMemory off).</summary>
+    public MemoryPlanReport? MemoryReport => _last?.Report;
+
+    /// <summary>
+    /// Runs the graph on <paramref name="inputs"/> (one per <see cref="InputNames"/>); the outputs are new tensors the
+    /// caller owns. The first call with a new signature builds and caches its plan.
+    /// </summary>
+    public Tensor[] Run(params Tensor[] inputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Length != InputNames.Count)
+            throw new ArgumentException($"CompiledGraph '{Graph.Name}': expects {InputNames.Count} inputs ({string.Join(", ", InputNames)}), got {inputs.Length}.", nameof(inputs));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (inputs[i] is null) throw new ArgumentNullException(nameof(inputs), $"CompiledGraph '{Graph.Name}': input '{InputNames[i]}' is null.");
+            if (inputs[i].IsDisposed) throw new TensorDisposedException($"CompiledGraph '{Graph.Name}': input '{InputNames[i]}' was disposed.");
+        }
+        if (!Options.PlanMemory) return RunInterpreted(inputs);
+        var plan = _plans.GetOrAdd(InputSignature.Of(inputs), _ => new Lazy<ExecutionPlan>(
+            () => ExecutionPlan.Create(Graph, inputs, fallback: _interpreter.Registry), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        _last = plan;
+        return plan.Run(inputs);
+    }
+
+    private Tensor[] RunInterpreted(Tensor[] inputs)
+    {
+        var feed = new Dictionary<string, RuntimeValue>(StringComparer.Ordinal);
+        for (int i = 0; i < inputs.Length; i++) feed[InputNames[i]] = new TensorValue(inputs[i]);
+        var outs = _interpreter.Run(Graph, feed);
+        return OutputNames.Select((n, i) => outs[n].AsTensor($"output {i} ('{n}')")).ToArray();
+    }
+
+    /// <summary>Frees the plans and the optimised graph.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var p in _plans.Values)
+            if (p.IsValueCreated) p.Value.Dispose();
+        _plans.Clear();
+        Graph.Dispose();
+    }
+}
