@@ -36,6 +36,10 @@ public class FastPathTests
     [InlineData(11, 67, 5, 2, 2, 1)]
     [InlineData(8, 33, 3, 2, 2, 2)]
     [InlineData(5, 7, 3, 1, 0, 1)]
+    [InlineData(7, 7, 5, 1, 2, 1)]    // MobileNetV3's small planes: the 16-lane tail path covers the whole row
+    [InlineData(14, 14, 3, 1, 1, 1)]
+    [InlineData(14, 14, 5, 2, 2, 1)]
+    [InlineData(3, 3, 3, 1, 1, 1)]
     public void Depthwise_FastEqualsGenericAndReference(int h, int w, int k, int s, int pad, int d)
     {
         int n = 2, c = 3;

@@ -5,6 +5,7 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using DeepSeek.Backends.Cpu.Gemm;
+using DeepSeek.Backends.Cpu.Threading;
 using DeepSeek.Memory;
 
 namespace DeepSeek.Backends.Cpu.Conv;
@@ -51,7 +52,11 @@ internal static unsafe class DepthwiseConv
         var act = epilogue.Activation;
         float ea = epilogue.Alpha, eb = epilogue.Beta;
         bool avx512 = SimdInfo.UseAvx512;
-        CpuParallel.For((long)n * c, (long)oh * ow * kh * kw + (long)h * wd, (s, e) =>
+        // static split of the planes over the kernel worker pool (not the runtime pool: right after a GEMM its workers are
+        // still spinning and a second thread set competes with them)
+        long planes = (long)n * c;
+        int chunks = CpuParallel.Chunks(planes, (long)oh * ow * kh * kw + (long)h * wd);
+        void Body(long s, long e)
         {
             Storage buf = CpuBackend.Instance.Pool.Allocate(planeBytes);
             try
@@ -82,7 +87,9 @@ internal static unsafe class DepthwiseConv
                 }
             }
             finally { buf.Release(); }
-        });
+        }
+        if (chunks <= 1) Body(0, planes);
+        else WorkerPool.Shared.Run(chunks, t => Body(planes * t / chunks, planes * (t + 1) / chunks));
     }
 
     private static void OutputRow(float* inRow, int rs, float* wk, int kh, int kw, int dh, int dw, int sw, float bias,
@@ -91,23 +98,16 @@ internal static unsafe class DepthwiseConv
         int x = 0;
         if (avx512 && Avx512F.IsSupported)
         {
-            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            for (; x + 16 <= ow; x += 16)
+            for (; x + 16 <= ow; x += 16) Row16(inRow, rs, wk, kh, kw, dh, dw, sw, bias, x).Store(o + x);
+            if (x < ow)
             {
-                var acc = Vector512.Create(bias);
-                for (int i = 0; i < kh; i++)
-                {
-                    float* r = inRow + (long)i * dh * rs + x * sw;
-                    for (int j = 0; j < kw; j++)
-                    {
-                        var wv = Vector512.Create(wk[i * kw + j]);
-                        Vector512<float> v = sw == 1
-                            ? Vector512.Load(r + j * dw)
-                            : Avx512F.PermuteVar16x32x2(Vector512.Load(r + j * dw), even, Vector512.Load(r + j * dw + 16));
-                        acc = Vector512.FusedMultiplyAdd(v, wv, acc);
-                    }
-                }
-                acc.Store(o + x);
+                // the tail (7×7 and 14×14 planes are mostly tail): compute 16 lanes — the padded plane's slack makes the
+                // over-read safe — and keep the ones that exist
+                var full = Row16(inRow, rs, wk, kh, kw, dh, dw, sw, bias, x);
+                float* tmp = stackalloc float[16];
+                full.Store(tmp);
+                new ReadOnlySpan<float>(tmp, ow - x).CopyTo(new Span<float>(o + x, ow - x));
+                return;
             }
         }
         if (Avx2.IsSupported)
@@ -145,6 +145,26 @@ internal static unsafe class DepthwiseConv
             }
             o[x] = acc;
         }
+    }
+
+    // 16 output columns starting at x of one output row (stride 1, or 2 with even lanes picked by a two-source permute).
+    private static Vector512<float> Row16(float* inRow, int rs, float* wk, int kh, int kw, int dh, int dw, int sw, float bias, int x)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var acc = Vector512.Create(bias);
+        for (int i = 0; i < kh; i++)
+        {
+            float* r = inRow + (long)i * dh * rs + x * sw;
+            for (int j = 0; j < kw; j++)
+            {
+                var wv = Vector512.Create(wk[i * kw + j]);
+                Vector512<float> v = sw == 1
+                    ? Vector512.Load(r + j * dw)
+                    : Avx512F.PermuteVar16x32x2(Vector512.Load(r + j * dw), even, Vector512.Load(r + j * dw + 16));
+                acc = Vector512.FusedMultiplyAdd(v, wv, acc);
+            }
+        }
+        return acc;
     }
 
     /// <summary>Scalar reference: direct depthwise convolution on the strided input, double accumulation.</summary>
