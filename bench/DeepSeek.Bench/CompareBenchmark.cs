@@ -19,7 +19,7 @@ internal static class CompareBenchmark
     {
         var model = args.Get("model") ?? throw new ArgumentException("compare: --model MODEL.onnx | zoo name is required");
         int batch = args.Ints("batch", 1)[0], threads = args.Ints("threads", 2)[0];
-        int runs = args.Ints("runs", 10)[0], warmup = args.Ints("warmup", 3)[0];
+        int runs = args.Ints("runs", 10)[0], warmup = args.Ints("warmup", 3)[0], pauseMs = args.Ints("pause-ms", 100)[0];
         DeepSeekOptions.Threads = threads;
         string path = model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? model : ExportZoo(model, batch);
         using var graph = OnnxImporter.Import(OnnxModelFile.Load(path), Path.GetDirectoryName(Path.GetFullPath(path)));
@@ -60,10 +60,12 @@ internal static class CompareBenchmark
         var ortMs = new List<double>();
         for (int r = 0; r < runs; r++)
         {
+            // the pauses let each side's spinning workers park before the other side runs (both engines spin after a run)
             bool oursFirst = r % 2 == 0;
-            if (oursFirst) oursMs.Add(Time(() => { foreach (var t in Ours()) t.Dispose(); }));
+            if (oursFirst) { oursMs.Add(Time(() => { foreach (var t in Ours()) t.Dispose(); })); Thread.Sleep(pauseMs); }
             ortMs.Add(Time(() => Ort()));
-            if (!oursFirst) oursMs.Add(Time(() => { foreach (var t in Ours()) t.Dispose(); }));
+            Thread.Sleep(pauseMs);
+            if (!oursFirst) { oursMs.Add(Time(() => { foreach (var t in Ours()) t.Dispose(); })); Thread.Sleep(pauseMs); }
         }
         double ours = Timing.Median(oursMs), ort = Timing.Median(ortMs);
         var name = Path.GetFileNameWithoutExtension(path);
