@@ -129,9 +129,26 @@ internal sealed class PlanInstance : IDisposable
             }
             long end = System.Diagnostics.Stopwatch.GetTimestamp();
             var kind = step.Kind switch { StepKind.Static => ExecutorKind.Static, StepKind.Fallback => ExecutorKind.Fallback, _ => ExecutorKind.Alias };
-            observer.OnNode(new NodeExecution(step.Node, Metas(step.Inputs), Metas(step.Outputs), start, end, thread, kind));
+            observer.OnNode(new NodeExecution(step.Node, StepMetas(s, false), StepMetas(s, true), start, end, thread, kind));
             foreach (var v in step.Release) Free(v);
         }
+    }
+
+    // the layout's types are fixed per plan: arrays made on the first observed run are handed out again (read-only)
+    private TensorMeta?[]?[]? _inMetas, _outMetas;
+
+    private TensorMeta?[] StepMetas(int s, bool outputs)
+    {
+        ref var cache = ref outputs ? ref _outMetas : ref _inMetas;
+        cache ??= new TensorMeta?[]?[_layout.Steps.Length];
+        if (cache[s] is { } hit) return hit;
+        var step = _layout.Steps[s];
+        var slots = outputs ? step.Outputs : step.Inputs;
+        var m = Metas(slots);
+        bool fixedTypes = true;
+        foreach (var v in slots) if (v >= 0 && _layout.Metas[v] is null) fixedTypes = false;
+        if (fixedTypes) cache[s] = m;
+        return m;
     }
 
     private TensorMeta?[] Metas(int[] slots)
