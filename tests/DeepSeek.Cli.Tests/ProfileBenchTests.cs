@@ -15,7 +15,7 @@ public sealed class ProfileBenchTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_dir.FullName, name);
 
-    private static ProfileSettings Profile(string model, string output, string? trace = null, bool compiled = false, int batch = 2, int imageSize = 64) =>
+    private static ProfileSettings Profile(string model, string output, string? trace = null, bool compiled = false, int batch = 2, int imageSize = 112) =>
         new(model, batch, output, trace, null, compiled, null, Runs: 2, Warmup: 1, Top: 5, imageSize, SeqLen: 8);
 
     private static BenchSettings Bench(string model, (int, int)? auto, double? budget, int batch = 1) =>
