@@ -86,6 +86,25 @@ public sealed class ProfileSession : ExecutionObserver, IDisposable
         _scope = null;
     }
 
+    /// <summary>
+    /// The layer a node belongs to: its name (a module path) without the "#k" suffix that numbers a layer's further
+    /// nodes; for elementwise-fusion names "fused(a+b+...)" the first member's layer; "(OpType)" for unnamed nodes.
+    /// </summary>
+    public static string LayerOf(string nodeName, string opType)
+    {
+        ArgumentNullException.ThrowIfNull(nodeName);
+        var name = nodeName;
+        if (name.StartsWith("fused(", StringComparison.Ordinal))
+        {
+            name = name[6..];
+            int end = name.IndexOfAny(['+', ')']);
+            if (end >= 0) name = name[..end];
+        }
+        int hash = name.IndexOf('#', StringComparison.Ordinal);
+        if (hash >= 0) name = name[..hash];
+        return name.Length == 0 ? $"({opType})" : name;
+    }
+
     private double Us(long ticks) => (ticks - _start) * 1e6 / Stopwatch.Frequency;
 
     private Profile Build()
@@ -104,8 +123,7 @@ public sealed class ProfileSession : ExecutionObserver, IDisposable
                 samples.Add(new PoolSample(Us(e.EndTimestamp), p.BytesInUse, p.BytesReserved, p.PeakBytesInUse, p.AllocationCount, p.CacheHits));
             }
             var name = e.Node.Name;
-            int hash = name.IndexOf('#', StringComparison.Ordinal);
-            string layer = name.Length == 0 ? $"({e.OpType})" : hash < 0 ? name : name[..hash];
+            string layer = LayerOf(name, e.OpType);
             var dtype = e.Inputs.Concat(e.Outputs).FirstOrDefault(m => m is not null) is { } m0 ? m0.DType.Name() : "";
             events.Add(new OpEvent(name, layer, e.OpType, e.Domain, e.Executor.ToString().ToLowerInvariant(),
                 e.Inputs.Select(m => m is { } x ? x.Shape.ToString() : null).ToArray(), dtype,

@@ -147,6 +147,16 @@ public sealed class ProfileSessionTests
     }
 
     [Fact]
+    public void LayerNamesDropTheNodeNumberAndTheFusionWrapper()
+    {
+        Assert.Equal("layer1.0.conv1", ProfileSession.LayerOf("layer1.0.conv1", "Conv"));
+        Assert.Equal("fc", ProfileSession.LayerOf("fc#2", "Add"));
+        Assert.Equal("encoder.0.output", ProfileSession.LayerOf("fused(encoder.0.output#1+encoder.0.output#2)", "FusedElementwise"));
+        Assert.Equal("(Relu)", ProfileSession.LayerOf("", "Relu"));
+        Assert.Equal("Mul", ProfileSession.LayerOf("fused(Mul+Add)", "FusedElementwise")); // unnamed members appear by op type
+    }
+
+    [Fact]
     public void SessionMisuseThrows()
     {
         using var s = new ProfileSession();

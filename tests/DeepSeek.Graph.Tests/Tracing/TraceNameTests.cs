@@ -87,4 +87,26 @@ public sealed class TraceNameTests
         Assert.Contains(g.Nodes, n => n.OpType == "FusedConv" && n.Name == "layer1.0.conv1");
         Assert.Contains(g.Nodes, n => n.OpType == "FusedConv" && n.Name == "layer1.1.conv1");
     }
+
+    [Fact]
+    public void TransformerFusionsKeepTheLayerName()
+    {
+        using var scope = Tensor.NewScope();
+        var config = new DeepSeek.Models.Text.BertConfig { VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 16 };
+        using var model = new DeepSeek.Models.Text.BertModel(config, new Generator(21));
+        model.Eval();
+        var ids = Tensor.FromArray(new long[] { 1, 5, 9, 3, 7, 2, 4, 8 }, 2, 4);
+        using var g = Tracer.Trace(t => model.Forward(t).LastHiddenState, ids);
+        PassManager.Run(g, new CompileOptions());
+        var attention = g.Nodes.Where(n => n.OpType == "Attention").Select(n => n.Name).ToList();
+        Assert.Equal(2, attention.Count);
+        Assert.All(attention, n => Assert.StartsWith("encoder.", n, StringComparison.Ordinal));
+        Assert.Contains(attention, n => n.StartsWith("encoder.1.attention", StringComparison.Ordinal));
+        var skip = g.Nodes.Where(n => n.OpType == "SkipLayerNorm").Select(n => n.Name).ToList();
+        Assert.NotEmpty(skip);
+        Assert.All(skip, n => Assert.NotEqual("", n));
+        Assert.Contains("encoder.0.output.LayerNorm", skip);
+        var named = g.Nodes.Where(n => n.Name.Length > 0).Select(n => n.Name).ToList();
+        Assert.Equal(named.Count, named.Distinct().Count());
+    }
 }
