@@ -10,6 +10,8 @@ public static class OpTrace
         public readonly IOpTracer Tracer = tracer;
         public readonly OpTraceScope Scope = scope;
         public int Suspended;
+        public List<string> Names = new();
+        public string? Path; // cached join of Names
     }
 
     private static readonly AsyncLocal<State?> s_state = new();
@@ -24,9 +26,49 @@ public static class OpTrace
         ArgumentNullException.ThrowIfNull(tracer);
         var previous = s_state.Value;
         var scope = new OpTraceScope(previous, st => s_state.Value = (State?)st);
-        s_state.Value = new State(tracer, scope);
+        // a nested trace (a Tensor.Cond branch) records inside the same module as its parent
+        s_state.Value = new State(tracer, scope) { Names = previous is null ? new() : new(previous.Names), Path = previous?.Path };
         Interlocked.Increment(ref s_active);
         return scope;
+    }
+
+    /// <summary>
+    /// Enters the name scope <paramref name="name"/> (a module's registered name) until the returned guard is disposed;
+    /// ops recorded meanwhile carry the dotted path of all open scopes (<see cref="CurrentName"/>). Costs one counter
+    /// read when no trace is active.
+    /// </summary>
+    public static NameScope PushName(string name)
+    {
+        if (Volatile.Read(ref s_active) == 0 || string.IsNullOrEmpty(name) || s_state.Value is not { } st) return default;
+        st.Names.Add(name);
+        st.Path = null;
+        return new NameScope(st);
+    }
+
+    /// <summary>The dotted path of the open name scopes on this flow ("layer1.0.conv1"), or "" when none or no trace is active.</summary>
+    public static string CurrentName
+    {
+        get
+        {
+            if (Volatile.Read(ref s_active) == 0 || s_state.Value is not { } st || st.Names.Count == 0) return "";
+            return st.Path ??= string.Join('.', st.Names);
+        }
+    }
+
+    /// <summary>Closes a scope opened by <see cref="PushName"/>.</summary>
+    public readonly struct NameScope : IDisposable
+    {
+        private readonly object? _state;
+
+        internal NameScope(object state) => _state = state;
+
+        /// <summary>Leaves the scope.</summary>
+        public void Dispose()
+        {
+            if (_state is not State st || st.Names.Count == 0) return;
+            st.Names.RemoveAt(st.Names.Count - 1);
+            st.Path = null;
+        }
     }
 
     internal static void Ended() => Interlocked.Decrement(ref s_active);

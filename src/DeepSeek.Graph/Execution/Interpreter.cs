@@ -116,6 +116,7 @@ public sealed class Interpreter
             if (frame.Lookup(c) is null) frame.Set(c, new TensorValue(c.Constant!.Detach().DetachFromScope()));
 
         var lastUse = LastUses(graph);
+        var observer = ExecutionObserver.Current;
         var keep = new HashSet<Value>(graph.Outputs);
         try
         {
@@ -133,17 +134,28 @@ public sealed class Interpreter
                     args[i] = frame.Lookup(v) ?? throw new ModelFormatException($"{node}: input '%{v.Name}' has no value (an optional output that was not produced?).");
                 }
                 RuntimeValue?[] results;
+                long start = observer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
                 using (var scope = Tensor.NewScope())
                 {
                     try
                     {
                         results = kernel.Run(new OpContext(node, args, opset, this, frame));
                     }
+                    catch (Exception e) when (observer is not null && Notify(observer, node, e))
+                    {
+                        throw; // never reached: Notify returns false so the exception keeps propagating
+                    }
                     catch (DeepSeekException e) when (e is not UnsupportedOperatorException && !e.Message.Contains(node.OpType, StringComparison.Ordinal))
                     {
                         throw Wrap(e, node);
                     }
                     foreach (var r in results) if (r is not null) Own(r);
+                }
+                if (observer is not null)
+                {
+                    long end = System.Diagnostics.Stopwatch.GetTimestamp();
+                    observer.OnNode(new NodeExecution(node, ExecutionObserver.MetasOf(args, args.Length), ExecutionObserver.MetasOf(results, node.Outputs.Count),
+                        start, end, Environment.CurrentManagedThreadId, ExecutorKind.Interpreter));
                 }
                 for (int o = 0; o < node.Outputs.Count; o++)
                 {
@@ -178,6 +190,12 @@ public sealed class Interpreter
             foreach (var v in graph.Values.ToList())
                 if (!borrowed.Contains(v) && frame.Remove(v, out var r)) r!.Dispose();
         }
+    }
+
+    private static bool Notify(ExecutionObserver observer, Node node, Exception e)
+    {
+        observer.OnNodeFailed(node, e);
+        return false;
     }
 
     private static DeepSeekException Wrap(DeepSeekException e, Node node)

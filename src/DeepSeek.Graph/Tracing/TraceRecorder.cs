@@ -49,13 +49,30 @@ internal sealed partial class TraceRecorder : IOpTracer
         _values[t] = _graph.AddConstant(_graph.FreshName(NamePrefix + "const"), t.Clone());
     }
 
+    // the module path of the recording layer; a layer's second and later nodes get "#1", "#2"… so names stay unique
+    private string NodeName()
+    {
+        string path = OpTrace.CurrentName;
+        if (path.Length == 0) return "";
+        var used = Root._nodeNames;
+        if (used.TryGetValue(path, out int k))
+        {
+            used[path] = k + 1;
+            return $"{path}#{k}";
+        }
+        used[path] = 1;
+        return path;
+    }
+
+    private readonly Dictionary<string, int> _nodeNames = new(StringComparer.Ordinal);
+
     public void Record(string onnxOpType, IReadOnlyList<Tensor?> inputs, IReadOnlyList<Tensor> outputs, IReadOnlyDictionary<string, object>? attributes)
     {
         var ins = new Value?[inputs.Count];
         for (int i = 0; i < ins.Length; i++) ins[i] = inputs[i] is { } t ? ValueOf(t, onnxOpType) : null;
         int n = ins.Length;
         while (n > 0 && ins[n - 1] is null) n--;
-        var node = _graph.AddNode(onnxOpType, ins.Take(n), outputs.Select(_ => _graph.FreshName(NamePrefix + onnxOpType)));
+        var node = _graph.AddNode(onnxOpType, ins.Take(n), outputs.Select(_ => _graph.FreshName(NamePrefix + onnxOpType)), name: NodeName());
         for (int i = 0; i < outputs.Count; i++)
         {
             node.Outputs[i].Type = Tracer.TypeOf(outputs[i], null);

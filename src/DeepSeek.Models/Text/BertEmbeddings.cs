@@ -35,7 +35,7 @@ public sealed class BertEmbeddings : Module
     public Dropout Dropout { get; }
 
     /// <summary>input_ids and token_type_ids [B, S] (integers) → [B, S, hidden].</summary>
-    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds) => HfInit.Scoped(() =>
+    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds) => HfInit.Scoped(this, () =>
     {
         int s = inputIds.Size(1);
         var positions = _positionIds.Narrow(0, 0, s);

@@ -27,7 +27,7 @@ public sealed class BertSelfAttention : Module
     public Linear Value { get; }
 
     /// <summary>[B, S, hidden] with an optional additive mask broadcastable to [B, heads, S, S] → [B, S, hidden].</summary>
-    public Tensor Forward(Tensor hidden, Tensor? additiveMask) => HfInit.Scoped(() =>
+    public Tensor Forward(Tensor hidden, Tensor? additiveMask) => HfInit.Scoped(this, () =>
     {
         int b = hidden.Size(0), s = hidden.Size(1), h = hidden.Size(2), d = h / _heads;
         Tensor Heads(Linear proj) => proj.Forward(hidden).Reshape(b, s, _heads, d).Transpose(1, 2);
@@ -62,7 +62,7 @@ public sealed class BertResidualOutput : Module
 
     /// <summary>LayerNorm(dropout(dense(x)) + residual).</summary>
     public Tensor Forward(Tensor x, Tensor residual) =>
-        HfInit.Scoped(() => LayerNorm.Forward(Dropout.Forward(Dense.Forward(x)) + residual));
+        HfInit.Scoped(this, () => LayerNorm.Forward(Dropout.Forward(Dense.Forward(x)) + residual));
 }
 
 /// <summary>Self-attention followed by its output block (transformers BertAttention: self, output).</summary>
@@ -82,7 +82,7 @@ public sealed class BertAttention : Module
 
     /// <summary>[B, S, hidden] → [B, S, hidden].</summary>
     public Tensor Forward(Tensor hidden, Tensor? additiveMask) =>
-        HfInit.Scoped(() => Output.Forward(Self.Forward(hidden, additiveMask), hidden));
+        HfInit.Scoped(this, () => Output.Forward(Self.Forward(hidden, additiveMask), hidden));
 }
 
 /// <summary>The feed-forward expansion (transformers BertIntermediate): dense [hidden → intermediate] and the activation.</summary>
@@ -126,7 +126,7 @@ public sealed class BertLayer : Module
     public BertResidualOutput Output { get; }
 
     /// <summary>[B, S, hidden] → [B, S, hidden].</summary>
-    public Tensor Forward(Tensor hidden, Tensor? additiveMask) => HfInit.Scoped(() =>
+    public Tensor Forward(Tensor hidden, Tensor? additiveMask) => HfInit.Scoped(this, () =>
     {
         var a = Attention.Forward(hidden, additiveMask);
         return Output.Forward(Intermediate.Forward(a), a);

@@ -36,7 +36,7 @@ public sealed class BertEncoder : Module
     public IReadOnlyList<BertLayer> Layers => _layers;
 
     /// <summary>Runs every layer.</summary>
-    public Tensor Forward(Tensor hidden, Tensor? additiveMask) => HfInit.Scoped(() =>
+    public Tensor Forward(Tensor hidden, Tensor? additiveMask) => HfInit.Scoped(this, () =>
     {
         foreach (var l in _layers) hidden = l.Forward(hidden, additiveMask);
         return hidden;
@@ -91,6 +91,7 @@ public sealed class BertModel : Module
     /// </summary>
     public BertModelOutput Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
     {
+        using var name = EnterNameScope();
         CheckInputs(inputIds, attentionMask, tokenTypeIds);
         using var scope = Tensor.NewScope();
         int b = inputIds.Size(0), s = inputIds.Size(1);

@@ -111,7 +111,7 @@ public sealed class Gpt2Attention : Module
     public Dropout ResidDropout { get; }
 
     /// <summary>[B, S, E] → [B, S, E]; with <paramref name="cache"/>, attends to the cached positions too and appends to it.</summary>
-    public Tensor Forward(Tensor x, Gpt2KvCache? cache = null) => HfInit.Scoped(() =>
+    public Tensor Forward(Tensor x, Gpt2KvCache? cache = null) => HfInit.Scoped(this, () =>
     {
         int b = x.Size(0), s = x.Size(1), e = x.Size(2), d = e / _heads;
         var qkv = CAttn.Forward(x);
@@ -185,7 +185,7 @@ public sealed class Gpt2Block : Module
     public Gpt2Mlp Mlp { get; }
 
     /// <summary>[B, S, E] → [B, S, E].</summary>
-    public Tensor Forward(Tensor x, Gpt2KvCache? cache = null) => HfInit.Scoped(() =>
+    public Tensor Forward(Tensor x, Gpt2KvCache? cache = null) => HfInit.Scoped(this, () =>
     {
         var h = x + Attn.Forward(Ln1.Forward(x), cache);
         return h + Mlp.Forward(Ln2.Forward(h));

@@ -35,7 +35,7 @@ public sealed class Gpt2LMHeadModel : Module<Tensor, Tensor>
 
     /// <summary>Logits [B, S, vocab] for <paramref name="inputIds"/>, using and extending <paramref name="cache"/>.</summary>
     public Tensor Forward(Tensor inputIds, Gpt2KvCache cache) =>
-        HfInit.Scoped(() => Logits(Transformer.Forward(inputIds, cache)));
+        HfInit.Scoped(this, () => Logits(Transformer.Forward(inputIds, cache)));
 
     private Tensor Logits(Tensor hidden) => LmHead is not null ? LmHead.Forward(hidden) : hidden.MatMul(Transformer.Wte.Weight.Data.T);
 

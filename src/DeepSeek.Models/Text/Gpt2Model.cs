@@ -56,7 +56,7 @@ public sealed class Gpt2Model : Module
         int past = cache?.Length ?? 0, s = inputIds.Size(1);
         if (s == 0 || past + s > Config.NPositions)
             throw new ShapeMismatchException($"GPT2Model: {past} cached + {s} new positions must be in [1, {Config.NPositions}] (n_positions).");
-        return HfInit.Scoped(() =>
+        return HfInit.Scoped(this, () =>
         {
             var positions = Tensor.Arange(past, past + s, 1, DType.I64, inputIds.Device);
             var x = Drop.Forward(Wte.Forward(inputIds) + Wpe.Forward(positions));

@@ -26,6 +26,13 @@ internal static class HfInit
         return e;
     }
 
+    /// <summary>Runs <paramref name="body"/> inside <paramref name="owner"/>'s trace name scope and its own tensor scope.</summary>
+    public static Tensor Scoped(NN.Module owner, Func<Tensor> body)
+    {
+        using var name = owner.EnterNameScope();
+        return Scoped(body);
+    }
+
     /// <summary>Runs <paramref name="body"/> in its own tensor scope and moves its result to the caller's scope.</summary>
     public static Tensor Scoped(Func<Tensor> body)
     {

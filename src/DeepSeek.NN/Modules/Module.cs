@@ -13,6 +13,16 @@ public abstract class Module : IDisposable
     private readonly List<(string Name, Module Value)> _modules = new();
     private bool _disposed;
 
+    /// <summary>The name this module was first registered under in a parent (null for a root): its traced ops carry it.</summary>
+    internal string? ScopeName { get; private set; }
+
+    /// <summary>
+    /// Opens this module's name scope for tracing (ops recorded until disposal carry its module path, see
+    /// <see cref="DeepSeek.Tracing.OpTrace.PushName"/>). <c>Forward</c> does this itself; modules with their own
+    /// multi-argument forward methods call it first. Costs one counter read when no trace is active.
+    /// </summary>
+    public DeepSeek.Tracing.OpTrace.NameScope EnterNameScope() => DeepSeek.Tracing.OpTrace.PushName(ScopeName ?? "");
+
     /// <summary>True in training mode (dropout active, batch norm uses batch statistics); see <see cref="Train"/>.</summary>
     public bool Training { get; private set; } = true;
 
@@ -56,6 +66,7 @@ public abstract class Module : IDisposable
         ArgumentNullException.ThrowIfNull(module);
         CheckName(name);
         _modules.Add((name, module));
+        module.ScopeName ??= name;
         return module;
     }
 
@@ -233,6 +244,7 @@ public abstract class Module<TIn, TOut> : Module
     /// <summary>Runs the module (what PyTorch users write as <c>model(x)</c>).</summary>
     public TOut Forward(TIn input)
     {
+        using var name = EnterNameScope();
         using var scope = Tensor.NewScope();
         var output = OnForward(input);
         Keep(scope, output);

@@ -54,6 +54,7 @@ public sealed class MultiheadAttention : Module<(Tensor Query, Tensor Key, Tenso
     public (Tensor Output, Tensor? Weights) Forward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask = null,
         bool needWeights = true, Tensor? attnMask = null, bool averageAttnWeights = true, bool isCausal = false)
     {
+        using var name = EnterNameScope();
         using var scope = Tensor.NewScope();
         var (o, w) = Compute(query, key, value, keyPaddingMask, needWeights, attnMask, averageAttnWeights, isCausal);
         scope.MoveToParent(o);

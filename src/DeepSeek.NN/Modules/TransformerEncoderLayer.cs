@@ -63,6 +63,7 @@ public sealed class TransformerEncoderLayer : Module<Tensor, Tensor>
     /// <summary>Runs the layer with an attention mask ([L, S] or [N·H, L, S]; Bool true = blocked, or additive) and a key padding mask ([N, S], true = padding).</summary>
     public Tensor Forward(Tensor src, Tensor? srcMask, Tensor? srcKeyPaddingMask = null, bool isCausal = false)
     {
+        using var name = EnterNameScope();
         using var scope = Tensor.NewScope();
         return scope.MoveToParent(Compute(src, srcMask, srcKeyPaddingMask, isCausal));
     }

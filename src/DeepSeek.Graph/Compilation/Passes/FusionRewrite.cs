@@ -57,13 +57,16 @@ internal sealed class FusionRewrite(Graph graph)
         }
         int pos = graph.Nodes.Take(lo).Count(n => !removed.Contains(n));
         var fedByRemoved = _remove.SelectMany(n => n.Inputs).Where(v => v is not null).Select(v => v!).Distinct().ToList();
+        // the fused node keeps the name (module path) of the node whose output it takes over, so profiles group it by layer
+        string name = outputs.Select(o => o.Producer).FirstOrDefault(p => p is not null && removed.Contains(p) && p.Name.Length > 0)?.Name
+            ?? _remove.FirstOrDefault(n => n.Name.Length > 0)?.Name ?? "";
         foreach (var n in _remove) graph.RemoveNode(n);
         foreach (var h in _helpers)
         {
             graph.Nodes.Remove(h);
             graph.Nodes.Insert(pos++, h);
         }
-        var fused = graph.InsertNode(pos, op, inputs, [], domain);
+        var fused = graph.InsertNode(pos, op, inputs, [], domain, name);
         foreach (var o in outputs)
         {
             fused.AddOutput(o);

@@ -74,16 +74,14 @@ internal sealed class PlanInstance : IDisposable
         try
         {
             var steps = _layout.Steps;
-            for (int s = 0; s < steps.Length; s++)
+            if (ExecutionObserver.Current is { } observer) RunObserved(observer);
+            else
             {
-                var step = steps[s];
-                switch (step.Kind)
+                for (int s = 0; s < steps.Length; s++)
                 {
-                    case StepKind.Static: RunStatic(step, _stepIn[s], _stepOut[s]); break;
-                    case StepKind.Fallback: RunFallback(step); break;
-                    default: RunAlias(step); break;
+                    RunStep(s);
+                    foreach (var v in steps[s].Release) Free(v);
                 }
-                foreach (var v in step.Release) Free(v);
             }
             return CollectOutputs(inputs);
         }
@@ -98,6 +96,71 @@ internal sealed class PlanInstance : IDisposable
                 _others[v] = null;
             }
         }
+    }
+
+    private void RunStep(int s)
+    {
+        var step = _layout.Steps[s];
+        switch (step.Kind)
+        {
+            case StepKind.Static: RunStatic(step, _stepIn[s], _stepOut[s]); break;
+            case StepKind.Fallback: RunFallback(step); break;
+            default: RunAlias(step); break;
+        }
+    }
+
+    // the same loop, timing each step; types come from the layout (fixed per plan), so only the report allocates
+    private void RunObserved(ExecutionObserver observer)
+    {
+        var steps = _layout.Steps;
+        int thread = Environment.CurrentManagedThreadId;
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var step = steps[s];
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                RunStep(s);
+            }
+            catch (Exception e)
+            {
+                observer.OnNodeFailed(step.Node, e);
+                throw;
+            }
+            long end = System.Diagnostics.Stopwatch.GetTimestamp();
+            var kind = step.Kind switch { StepKind.Static => ExecutorKind.Static, StepKind.Fallback => ExecutorKind.Fallback, _ => ExecutorKind.Alias };
+            observer.OnNode(new NodeExecution(step.Node, StepMetas(s, false), StepMetas(s, true), start, end, thread, kind));
+            foreach (var v in step.Release) Free(v);
+        }
+    }
+
+    // the layout's types are fixed per plan: arrays made on the first observed run are handed out again (read-only)
+    private TensorMeta?[]?[]? _inMetas, _outMetas;
+
+    private TensorMeta?[] StepMetas(int s, bool outputs)
+    {
+        ref var cache = ref outputs ? ref _outMetas : ref _inMetas;
+        cache ??= new TensorMeta?[]?[_layout.Steps.Length];
+        if (cache[s] is { } hit) return hit;
+        var step = _layout.Steps[s];
+        var slots = outputs ? step.Outputs : step.Inputs;
+        var m = Metas(slots);
+        bool fixedTypes = true;
+        foreach (var v in slots) if (v >= 0 && _layout.Metas[v] is null) fixedTypes = false;
+        if (fixedTypes) cache[s] = m;
+        return m;
+    }
+
+    private TensorMeta?[] Metas(int[] slots)
+    {
+        var m = new TensorMeta?[slots.Length];
+        for (int i = 0; i < m.Length; i++)
+        {
+            int v = slots[i];
+            if (v < 0) continue;
+            m[i] = _layout.Metas[v] ?? (_slots[v] is { IsDisposed: false } t ? new TensorMeta(t.DType, t.Shape) : null);
+        }
+        return m;
     }
 
     private void RunStatic(PlanStep step, Tensor?[] ins, Tensor[] outs)
