@@ -101,6 +101,8 @@ public class TextMemoryTests
         gpt.Eval();
         using var ids = Tensor.FromArray(new long[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
         using var mask = Tensor.FromArray(new long[] { 1, 1, 1, 1, 1, 0 }, 2, 3);
+        GC.Collect(); // storages other tests leaked must not be finalized inside the measured region
+        GC.WaitForPendingFinalizers();
         long before = Backends.Cpu.CpuBackend.Instance.Pool.Statistics.BytesInUse;
         long Used() => Backends.Cpu.CpuBackend.Instance.Pool.Statistics.BytesInUse;
         using (Tensor.NewScope()) gpt.Generate(ids, 4);
