@@ -58,10 +58,10 @@ internal static unsafe class DepthwiseConv
         int chunks = CpuParallel.Chunks(planes, (long)oh * ow * kh * kw + (long)h * wd);
         void Body(long s, long e)
         {
-            Storage buf = CpuBackend.Instance.Pool.Allocate(planeBytes);
+            var buf = PackBuffers.Rent(0, planeBytes / sizeof(float)); // reusable native scratch: no tensor-pool traffic per call
             try
             {
-                float* plane = (float*)buf.Handle;
+                float* plane = buf.B;
                 new Span<byte>(plane, (int)planeBytes).Clear();
                 for (long u = s; u < e; u++)
                 {
@@ -86,7 +86,7 @@ internal static unsafe class DepthwiseConv
                     }
                 }
             }
-            finally { buf.Release(); }
+            finally { PackBuffers.Return(buf); }
         }
         if (chunks <= 1) Body(0, planes);
         else WorkerPool.Shared.Run(chunks, t => Body(planes * t / chunks, planes * (t + 1) / chunks));

@@ -44,8 +44,9 @@ internal static unsafe partial class PackedConv
         // many small units (a batch of small images): one unit per thread at a time, single-threaded GEMMs
         bool perUnit = units > 1 && threads > 1 && unitMacs < 8 * Sgemm.MinMacsPerThread;
         int outer = perUnit ? Math.Min(threads, units) : 1;
-        Storage? planes = planeFloats > 0 ? CpuBackend.Instance.Pool.Allocate(outer * planeFloats * sizeof(float)) : null;
-        nint xpn = (nint)xp, dpn = (nint)dp, bpn = (nint)bp, rpn = (nint)rp, pln = planes is null ? 0 : planes.Handle, wpn = (nint)panels;
+        // padded planes come from the GEMM's reusable native buffers, so steady-state runs take nothing from the tensor pool
+        PackBuffers? planes = planeFloats > 0 ? PackBuffers.Rent(0, outer * planeFloats) : null;
+        nint xpn = (nint)xp, dpn = (nint)dp, bpn = (nint)bp, rpn = (nint)rp, pln = planes is null ? 0 : (nint)planes.B, wpn = (nint)panels;
         var pp = p;
         var act = e;
         try
@@ -78,7 +79,7 @@ internal static unsafe partial class PackedConv
         }
         finally
         {
-            planes?.Release();
+            if (planes is not null) PackBuffers.Return(planes);
         }
     }
 

@@ -32,6 +32,33 @@ public sealed class ExecutionPlanMemoryTests
     }
 
     [Fact]
+    public void CompiledPaddedConvNetRunsAllocateOnlyItsOutput()
+    {
+        // padded dense and depthwise convs with fused epilogues: their padded-plane scratch must not come from the pool
+        using var w1 = Tensor.RandN(new Shape(8, 3, 3, 3), new Generator(7));
+        using var b1 = Tensor.RandN(new Shape(8), new Generator(8));
+        using var wd = Tensor.RandN(new Shape(8, 1, 3, 3), new Generator(9));
+        using var w2 = Tensor.RandN(new Shape(4, 8, 1, 1), new Generator(10));
+        using var x = Tensor.RandN(new Shape(2, 3, 20, 20), new Generator(11));
+        using var g = Tracer.Trace(t =>
+        {
+            using var a = t.Conv2d(w1, b1, padding: 1);
+            using var r = a.Relu();
+            using var d = r.Conv2d(wd, null, padding: 1, groups: 8);
+            using var h = d.Relu();
+            return h.Conv2d(w2);
+        }, x);
+        using var compiled = DeepSeek.Graph.Compilation.Compiler.Compile(g);
+        Assert.Equal(3, compiled.Graph.Nodes.Count(n => n.OpType == "FusedConv"));
+        for (int i = 0; i < 2; i++) DisposeAll(compiled.Run(x));
+        Assert.Empty(compiled.MemoryReport!.FallbackNodes);
+        const int runs = 5;
+        long before = Stats.AllocationCount;
+        for (int i = 0; i < runs; i++) DisposeAll(compiled.Run(x));
+        Assert.Equal(runs, Stats.AllocationCount - before);
+    }
+
+    [Fact]
     public void DisposingThePlanReturnsItsArenasAndFoldedConstants()
     {
         using var g = ExecutionPlanTests.Chain();
