@@ -7,7 +7,6 @@ using System.Globalization;
 using DeepSeek.Graph;
 using DeepSeek.Graph.Compilation;
 using DeepSeek.Models;
-using DeepSeek.Models.Text;
 using DeepSeek.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
@@ -113,28 +112,13 @@ internal static class CompareBenchmark
 
     private static string ExportZoo(string name, int batch)
     {
-        var gen = new Generator(42);
-        DeepSeek.Graph.Graph graph;
-        if (name.StartsWith("bert", StringComparison.Ordinal))
-        {
-            var cfg = name == "bert-base" ? BertConfig.Base : throw new ArgumentException($"compare: unknown model '{name}'");
-            using var bert = new BertModel(cfg, gen, addPoolingLayer: false);
-            bert.Eval();
-            using var ids = Tensor.RandInt(0, 100, new Shape(batch, 128), new Generator(7));
-            graph = Tracer.Trace(xs => [bert.Forward(xs[0]).LastHiddenState], new DeepSeek.Graph.TraceOptions { InputNames = ["input_ids"], BatchDimName = "batch" }, ids);
-        }
-        else
-        {
-            using var m = ModelZoo.Create(name, generator: gen);
-            m.Eval();
-            using var x = Tensor.RandN(new Shape(batch, 3, 224, 224), new Generator(7));
-            graph = Tracer.Trace(m.Forward, x, new DeepSeek.Graph.TraceOptions { BatchDimName = "batch" });
-        }
-        using (graph)
-        {
-            var path = Path.Combine(Path.GetTempPath(), $"deepseek-{name}.onnx");
-            OnnxModelFile.Save(OnnxExporter.Export(graph), path);
-            return path;
-        }
+        using var m = ModelZoo.CreateAny(name, new Generator(42));
+        m.Eval();
+        bool text = ModelZoo.IsTextModel(name);
+        using var x = text ? Tensor.RandInt(0, 100, new Shape(batch, 128), new Generator(7)) : Tensor.RandN(new Shape(batch, 3, 224, 224), new Generator(7));
+        using var graph = Tracer.Trace(m.Forward, x, new DeepSeek.Graph.TraceOptions { BatchDimName = "batch", InputNames = [text ? "input_ids" : "input"] });
+        var path = Path.Combine(Path.GetTempPath(), $"deepseek-{name}.onnx");
+        OnnxModelFile.Save(OnnxExporter.Export(graph), path);
+        return path;
     }
 }

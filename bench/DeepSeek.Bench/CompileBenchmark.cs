@@ -6,7 +6,6 @@ using System.Globalization;
 using DeepSeek.Backends;
 using DeepSeek.Graph.Compilation;
 using DeepSeek.Models;
-using DeepSeek.Models.Text;
 using DeepSeek.NN;
 
 namespace DeepSeek.Bench;
@@ -37,20 +36,12 @@ internal static class CompileBenchmark
 
     private static Case Create(string name)
     {
-        var gen = new Generator(42);
-        if (name.StartsWith("bert", StringComparison.Ordinal))
-        {
-            var cfg = name == "bert-base" ? BertConfig.Base : name == "bert-tiny"
-                ? new BertConfig { HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 512 }
-                : throw new ArgumentException($"unknown model '{name}' (bert-base, bert-tiny)");
-            var bert = new BertModel(cfg, gen, addPoolingLayer: false);
-            bert.Eval();
-            return new Case(name, xs => [bert.Forward(xs[0]).LastHiddenState],
-                b => Tensor.RandInt(0, cfg.VocabSize, new Shape(b, 128), new Generator(7)), bert);
-        }
-        var m = ModelZoo.Create(name, generator: gen);
+        var m = ModelZoo.CreateAny(name, new Generator(42));
         m.Eval();
-        return new Case(name, xs => [m.Forward(xs[0])], b => Tensor.RandN(new Shape(b, 3, 224, 224), new Generator(7)), m);
+        Func<int, Tensor> input = ModelZoo.IsTextModel(name)
+            ? b => Tensor.RandInt(0, 1000, new Shape(b, 128), new Generator(7))
+            : b => Tensor.RandN(new Shape(b, 3, 224, 224), new Generator(7));
+        return new Case(name, xs => [m.Forward(xs[0])], input, m);
     }
 
     private static void Measure(Case c, int batch, int runs, int warmup, int level, bool json)

@@ -28,7 +28,7 @@ internal sealed class LoadedModel(Graph.Graph graph, Tensor[] inputs) : IDisposa
 internal sealed class ModelRunner : IDisposable
 {
     private readonly Interpreter? _interpreter;
-    private readonly ExecutionPlan? _plan;
+    private readonly CompiledGraph? _compiled;
     private readonly LoadedModel _model;
 
     public ModelRunner(LoadedModel model, bool compiled)
@@ -40,34 +40,30 @@ internal sealed class ModelRunner : IDisposable
             _interpreter.Check(model.Graph);
             return;
         }
-        using var optimised = model.Graph.Clone();
-        PassManager.Run(optimised, new CompileOptions());
-        _plan = ExecutionPlan.Create(optimised, model.Inputs);
+        _compiled = Compiler.Compile(model.Graph); // the plan is built on the first (warm-up) run
     }
 
-    public string Executor => _plan is null ? "interpreter" : "compiled";
+    public string Executor => _compiled is null ? "interpreter" : "compiled";
 
     public void Run()
     {
-        if (_plan is not null)
+        if (_compiled is not null)
         {
-            foreach (var t in _plan.Run(_model.Inputs)) t.Dispose();
+            foreach (var t in _compiled.Run(_model.Inputs)) t.Dispose();
             return;
         }
         var inputs = new Dictionary<string, RuntimeValue>(StringComparer.Ordinal);
-        for (int i = 0; i < _model.Inputs.Length; i++) inputs[_model.Graph.Inputs[i].Name] = new TensorValue(_model.Inputs[i]);
+        var fed = _model.Graph.Inputs.Where(v => !v.IsConstant).ToList(); // initializers listed as inputs keep their values
+        for (int i = 0; i < _model.Inputs.Length; i++) inputs[fed[i].Name] = new TensorValue(_model.Inputs[i]);
         foreach (var o in _interpreter!.Run(_model.Graph, inputs).Values) o.Dispose();
     }
 
-    public void Dispose() => _plan?.Dispose();
+    public void Dispose() => _compiled?.Dispose();
 }
 
 /// <summary>Resolves MODEL arguments.</summary>
 internal sealed class ModelSource : IDisposable
 {
-    /// <summary>Text models by name (besides the vision zoo's <see cref="ModelZoo.Names"/>).</summary>
-    public static readonly IReadOnlyList<string> TextNames = ["bert-base", "bert-tiny", "gpt2"];
-
     private readonly Module<Tensor, Tensor>? _module;
     private readonly Graph.Graph? _onnx;
     private readonly bool _tokens;
@@ -96,18 +92,11 @@ internal sealed class ModelSource : IDisposable
             var graph = OnnxImporter.Import(OnnxModelFile.Load(model), Path.GetDirectoryName(Path.GetFullPath(model)));
             return new ModelSource(Path.GetFileName(model), null, graph, false, imageSize, seqLen);
         }
-        Module<Tensor, Tensor>? m = model switch
-        {
-            "bert-base" => new BertEncoderOnly(new BertModel(BertConfig.Base, g, addPoolingLayer: false)),
-            "bert-tiny" => new BertEncoderOnly(new BertModel(new BertConfig { HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 512 }, g, addPoolingLayer: false)),
-            "gpt2" => new Gpt2LMHeadModel(Gpt2Config.Small, g),
-            _ when ModelZoo.Names.Contains(model) => ModelZoo.Create(model, generator: g),
-            _ => null,
-        };
-        if (m is null)
-            throw new ArgumentException($"unknown model '{model}': give an .onnx file or one of {string.Join(", ", ModelZoo.Names.Concat(TextNames))}");
+        if (!ModelZoo.Names.Contains(model) && !ModelZoo.IsTextModel(model))
+            throw new ArgumentException($"unknown model '{model}': give an .onnx file or one of {string.Join(", ", ModelZoo.Names.Concat(ModelZoo.TextNames))}");
+        var m = ModelZoo.CreateAny(model, g);
         m.Eval();
-        return new ModelSource(model, m, null, TextNames.Contains(model), imageSize, seqLen);
+        return new ModelSource(model, m, null, ModelZoo.IsTextModel(model), imageSize, seqLen);
     }
 
     /// <summary>The graph and random inputs for <paramref name="batch"/> examples.</summary>
@@ -148,20 +137,5 @@ internal sealed class ModelSource : IDisposable
     {
         _module?.Dispose();
         _onnx?.Dispose();
-    }
-
-    // BERT's forward takes ids (and optional masks) and returns two tensors; the verbs profile the encoder output
-    private sealed class BertEncoderOnly : Module<Tensor, Tensor>
-    {
-        private readonly BertModel _bert;
-
-        public BertEncoderOnly(BertModel bert) => _bert = RegisterModule("bert", bert);
-
-        protected override Tensor OnForward(Tensor input)
-        {
-            var o = _bert.Forward(input);
-            o.PoolerOutput?.Dispose();
-            return o.LastHiddenState;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using DeepSeek.Models.Text;
 using DeepSeek.Models.Vision;
 using DeepSeek.NN;
 
@@ -23,6 +24,31 @@ public static class ModelZoo
         if (VisionConfig.FamilyOf(name) is null)
             throw new ArgumentException($"ModelZoo.Create: unknown model '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
         return Create(new VisionConfig { Architecture = name, NumClasses = numClasses }, generator);
+    }
+
+    /// <summary>Text models <see cref="CreateAny"/> accepts besides the vision <see cref="Names"/>: token ids [B, S] in.</summary>
+    public static IReadOnlyList<string> TextNames { get; } = ["bert-base", "bert-tiny", "gpt2"];
+
+    /// <summary>True when <paramref name="name"/> is one of <see cref="TextNames"/> (its input is token ids, not images).</summary>
+    public static bool IsTextModel(string name) => TextNames.Contains(name);
+
+    /// <summary>
+    /// Any zoo model by name as a one-tensor module, seeded by <paramref name="generator"/>: the vision <see cref="Names"/>
+    /// (images [B, 3, H, W] → logits), "bert-base" / "bert-tiny" (<see cref="BertEncoderOnly"/>: ids → hidden states) and
+    /// "gpt2" (ids → logits). One resolver for the CLI verbs and the benchmarks.
+    /// </summary>
+    public static Module<Tensor, Tensor> CreateAny(string name, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var g = generator ?? new Generator(0);
+        return name switch
+        {
+            "bert-base" => new BertEncoderOnly(new BertModel(BertConfig.Base, g, addPoolingLayer: false)),
+            "bert-tiny" => new BertEncoderOnly(new BertModel(new BertConfig { HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 512 }, g, addPoolingLayer: false)),
+            "gpt2" => new Gpt2LMHeadModel(Gpt2Config.Small, g),
+            _ when VisionConfig.FamilyOf(name) is not null => Create(name, generator: g),
+            _ => throw new ArgumentException($"ModelZoo: unknown model '{name}'; known: {string.Join(", ", Names.Concat(TextNames))}.", nameof(name)),
+        };
     }
 
     /// <summary>Builds the vision model a <see cref="VisionConfig"/> describes (tiny widths and other options included).</summary>
