@@ -1,9 +1,10 @@
 // Row steps of the fused attention's softmax, in Vector512 with scalar tails: scale + additive mask + running max,
 // e^(s − m) with its sum, and rescaling of output rows. Scale and mask are applied as s·scale + mask (two roundings),
-// the same arithmetic as the unfused Mul and Add nodes. e^x for x ≤ 0 uses Cody–Waite reduction x = n·ln2 + r and the
-// Cephes expf minimax polynomial on |r| ≤ ln2/2 (Moshier 1989, ≤ 2 ulp), several times cheaper than a general exp.
+// the same arithmetic as the unfused Mul and Add nodes. e^x is the epilogues' vector exp (VecExp: Cody–Waite reduction
+// and a degree-7 polynomial, exact 0 for −∞), so the whole CPU backend shares one fast exp.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using DeepSeek.Backends.Cpu.Gemm;
 
 namespace DeepSeek.Backends.Cpu.Attention;
 
@@ -63,25 +64,9 @@ internal static unsafe class AttentionRowOps
         return sum;
     }
 
-    /// <summary>e^x for x ≤ 0 (NaN stays NaN, below ln 2⁻¹²⁶ gives 0); within 2 ulp of the exact value.</summary>
+    /// <summary>e^x for the scores after the max is subtracted (x ≤ 0; −∞ gives 0): the shared vector exp.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<float> ExpNonPositive(Vector512<float> x)
-    {
-        const float MinArg = -87.33654f; // ln 2⁻¹²⁶: the smallest normal result
-        var n = Vector512.Round(x * Vector512.Create(1.44269504088896341f));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x); // ln 2 split so n·C1 is exact
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
-        var p = Vector512.Create(1.9875691500e-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        var scale = (Vector512.ConvertToInt32(Vector512.Max(n, Vector512.Create(-126f))) + Vector512.Create(127)) << 23;
-        var y = p * scale.AsSingle();
-        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(MinArg)), Vector512<float>.Zero, y);
-    }
+    internal static Vector512<float> ExpNonPositive(Vector512<float> x) => VecExp.Exp(x);
 
     /// <summary>o[c] ·= f for c &lt; n (n a multiple of 16).</summary>
     public static void Scale(float* o, int n, float f)

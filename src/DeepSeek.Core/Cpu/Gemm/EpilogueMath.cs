@@ -1,6 +1,6 @@
-// Vectorised activations for the GEMM/conv epilogue, one struct per activation so the row loop is specialised by
+// Vectorised activations for the GEMM/conv epilogue (VecExp also serves the attention softmax), one struct per activation so the row loop is specialised by
 // the JIT (no per-vector switch). exp is Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, with the degree-7
-// Taylor polynomial of e^r (error < 1e-8 relative) and 2^n built in the exponent bits; sigmoid, SiLU and tanh-GELU
+// Taylor polynomial of e^r (error < 1e-8 relative) and 2^n built in the exponent bits (0 below ln 2⁻¹²⁶, NaN kept); sigmoid, SiLU and tanh-GELU
 // are 1/(1 + e^−t) forms (0.5·(1 + tanh u) = sigmoid(2u)); tanh uses its odd Taylor series below |x| < 0.3.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -25,7 +25,9 @@ internal static class VecExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(Lo)), Vector512.Create(Hi));
+        var input = x;
+        x = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(Hi)), Vector512.Create(Hi), x); // NaN stays NaN
+        x = Vector512.Max(x, Vector512.Create(Lo)); // keeps the exponent arithmetic in range; the result is 0 below Lo
         var n = Vector512.Round(x * Vector512.Create(Log2E));
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
@@ -37,13 +39,15 @@ internal static class VecExp
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
-        return p * scale;
+        return Vector512.ConditionalSelect(Vector512.LessThan(input, Vector512.Create(Lo)), Vector512<float>.Zero, p * scale);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(Lo)), Vector256.Create(Hi));
+        var input = x;
+        x = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(Hi)), Vector256.Create(Hi), x); // NaN stays NaN
+        x = Vector256.Max(x, Vector256.Create(Lo)); // keeps the exponent arithmetic in range; the result is 0 below Lo
         var n = Vector256.Round(x * Vector256.Create(Log2E));
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), x);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
@@ -55,7 +59,7 @@ internal static class VecExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
-        return p * scale;
+        return Vector256.ConditionalSelect(Vector256.LessThan(input, Vector256.Create(Lo)), Vector256<float>.Zero, p * scale);
     }
 
     /// <summary>1 / (1 + e^−x).</summary>
