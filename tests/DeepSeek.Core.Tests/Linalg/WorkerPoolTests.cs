@@ -1,3 +1,4 @@
+using DeepSeek.Backends.Cpu;
 using DeepSeek.Backends.Cpu.Threading;
 
 namespace DeepSeek.Tests.Linalg;
@@ -28,5 +29,80 @@ public class WorkerPoolTests
         int count = 0;
         WorkerPool.Shared.Run(2, _ => Interlocked.Increment(ref count));
         Assert.Equal(2, count);
+    }
+
+    private unsafe struct CountBody(int* hits) : IChunkBody
+    {
+        public void Run(int chunk) => Interlocked.Increment(ref hits[chunk]);
+    }
+
+    private unsafe struct SumRange(long* sum) : IRangeBody
+    {
+        public void Run(long start, long end)
+        {
+            long s = 0;
+            for (long i = start; i < end; i++) s += i;
+            Interlocked.Add(ref *sum, s);
+        }
+    }
+
+    [Fact]
+    public unsafe void StructBodiesReuseOneJobAcrossCountsWithoutLosingOrRepeatingChunks()
+    {
+        // the same body type with a different chunk count each time: a late worker of one run must never claim a
+        // chunk of the next (claims carry the run's epoch)
+        var hits = new int[64];
+        fixed (int* h = hits)
+            for (int rep = 0; rep < 3000; rep++)
+            {
+                int n = 1 + rep % 7 * 9 % 64;
+                Array.Clear(hits);
+                var body = new CountBody(h);
+                WorkerPool.Shared.Run(n, ref body);
+                for (int i = 0; i < 64; i++) Assert.Equal(i < n ? 1 : 0, hits[i]);
+            }
+    }
+
+    [Fact]
+    public unsafe void StructFanOutsAllocateNothingInSteadyState()
+    {
+        int saved = DeepSeekOptions.Threads;
+        DeepSeekOptions.Threads = 2;
+        try
+        {
+            var hits = new int[8];
+            long sum = 0;
+            fixed (int* h = hits)
+            {
+                var body = new CountBody(h);
+                var range = new SumRange(&sum);
+                for (int i = 0; i < 50; i++) { WorkerPool.Shared.Run(8, ref body); CpuParallel.For(100_000, 1, ref range); }
+                sum = 0;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 1000; i++) { WorkerPool.Shared.Run(8, ref body); CpuParallel.For(100_000, 1, ref range); }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.Equal(0, allocated);
+            }
+            Assert.Equal(1000L * (100_000L * 99_999 / 2), sum);
+            Assert.All(hits, v => Assert.Equal(1050, v));
+        }
+        finally { DeepSeekOptions.Threads = saved; }
+    }
+
+    [Fact]
+    public void ConcurrentCallersEachGetEveryChunkOnce()
+    {
+        // a second caller finds the pool busy and falls back to the runtime's pool; both must complete correctly
+        var errors = 0;
+        Parallel.For(0, 4, _ =>
+        {
+            for (int rep = 0; rep < 300; rep++)
+            {
+                var hits = new int[5];
+                WorkerPool.Shared.Run(5, i => Interlocked.Increment(ref hits[i]));
+                if (hits.Any(v => v != 1)) Interlocked.Increment(ref errors);
+            }
+        });
+        Assert.Equal(0, errors);
     }
 }

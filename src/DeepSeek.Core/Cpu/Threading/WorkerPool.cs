@@ -1,15 +1,29 @@
 // A small fork-join pool for compute kernels: dedicated background workers spin briefly for a new job before
-// parking, and every thread (the caller included) claims chunk indices from the job with an atomic counter, so
-// back-to-back GEMMs fan out in ~1 µs and a worker that the OS has not scheduled yet never delays the caller.
+// parking, and every thread (the caller included) claims chunk indices from the job with an atomic compare-and-swap,
+// so back-to-back kernels fan out in ~1 µs and a worker that the OS has not scheduled yet never delays the caller.
+// A fan-out allocates nothing: the loop body is a struct (IChunkBody) copied into a job object cached per body type,
+// and a claim carries the run's epoch, so a late worker still holding last run's job can never take a chunk of the next.
 using System.Diagnostics;
 
 namespace DeepSeek.Backends.Cpu.Threading;
 
-/// <summary>Fork-join pool: <see cref="Run"/> executes body(0..n-1) in parallel and returns when all are done.</summary>
+/// <summary>A parallel loop body over chunk indices. Implement it on a struct: the pool copies it and allocates nothing.</summary>
+internal interface IChunkBody
+{
+    /// <summary>Runs chunk <paramref name="chunk"/> (0 ≤ chunk &lt; n). Results go through pointers or references, not the struct's fields.</summary>
+    void Run(int chunk);
+}
+
+/// <summary>Fork-join pool: <see cref="Run{T}"/> executes body(0..n-1) in parallel and returns when all are done.</summary>
 internal sealed class WorkerPool
 {
     /// <summary>The process-wide pool used by the CPU kernels.</summary>
     public static WorkerPool Shared { get; } = new();
+
+    private WorkerPool() { } // one pool per process: the cached jobs (JobSlot) belong to it
+
+    /// <summary>Most chunks one fan-out may have (claims pack the index and the count into 22 bits each).</summary>
+    public const int MaxChunks = (1 << 22) - 1;
 
     [ThreadStatic] private static bool t_inside;
 
@@ -17,36 +31,50 @@ internal sealed class WorkerPool
 
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = new();
-    private Job? _current;
+    private JobBase? _current;
     private int _generation;
 
-    /// <summary>Runs <paramref name="body"/>(i) for i in [0, n); the calling thread takes part.</summary>
+    /// <summary>True on a thread that is running a chunk of a fan-out (nested loops then run inline).</summary>
+    public static bool InsideChunk => t_inside;
+
+    /// <summary>Runs <paramref name="body"/>(i) for i in [0, n); the calling thread takes part. Allocates per call (a closure): prefer the struct overload on hot paths.</summary>
     public void Run(int n, Action<int> body)
+    {
+        var b = new ActionBody(body);
+        Run(n, ref b);
+    }
+
+    /// <summary>Runs <paramref name="body"/>.Run(i) for i in [0, n) on up to n threads, the caller included; allocates nothing in steady state.</summary>
+    public void Run<T>(int n, ref T body) where T : struct, IChunkBody
     {
         if (n <= 0) return;
         if (n == 1 || t_inside)
         {
-            for (int i = 0; i < n; i++) body(i);
+            for (int i = 0; i < n; i++) body.Run(i);
             return;
         }
+        if (n > MaxChunks) throw new ArgumentOutOfRangeException(nameof(n), $"WorkerPool.Run: {n} chunks exceed the limit of {MaxChunks}.");
         if (!_gate.TryEnter())
         {
             // another thread is fanning out through the pool right now: use the runtime's pool instead of waiting
-            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n }, body);
+            var copy = body;
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n }, i => RunInside(ref copy, i));
             return;
         }
         try
         {
             while (_workers.Count < n - 1) _workers.Add(new Worker(this, _workers.Count));
-            var job = new Job(body, n);
+            var job = JobSlot<T>.Instance ??= new Job<T>();
+            int epoch = Interlocked.Increment(ref _generation);
+            job.Body = body;
+            job.Start(epoch, n);
             Volatile.Write(ref _current, job);
-            Interlocked.Increment(ref _generation);
             for (int i = 0; i < n - 1; i++) _workers[i].Wake();
             job.Work();
             var sw = new SpinWait();
             while (Volatile.Read(ref job.Done) < n) sw.SpinOnce(sleep1Threshold: -1);
             Volatile.Write(ref _current, null);
-            if (job.Error is { } err) throw new AggregateException("A parallel kernel chunk failed.", err);
+            if (job.TakeError() is { } err) throw new AggregateException("A parallel kernel chunk failed.", err);
         }
         finally
         {
@@ -54,11 +82,42 @@ internal sealed class WorkerPool
         }
     }
 
-    private sealed class Job(Action<int> body, int count)
+    private static void RunInside<T>(ref T body, int i) where T : struct, IChunkBody
     {
-        public int Next;
+        bool outer = t_inside;
+        t_inside = true;
+        try { body.Run(i); }
+        finally { t_inside = outer; }
+    }
+
+    private readonly struct ActionBody(Action<int> body) : IChunkBody
+    {
+        public void Run(int chunk) => body(chunk);
+    }
+
+    // one cached job per body type; only the thread holding the gate touches it between Start and the last Done
+    private static class JobSlot<T> where T : struct, IChunkBody
+    {
+        public static Job<T>? Instance;
+    }
+
+    private abstract class JobBase
+    {
+        // claim word: epoch (20 bits) | next index (22 bits) | count (22 bits)
+        private long _ticket;
         public int Done;
-        public Exception? Error;
+        private Exception? _error;
+
+        public void Start(int epoch, int count)
+        {
+            Done = 0;
+            _error = null;
+            Volatile.Write(ref _ticket, ((long)(epoch & 0xFFFFF) << 44) | (long)(uint)count);
+        }
+
+        public Exception? TakeError() => Interlocked.Exchange(ref _error, null);
+
+        protected abstract void Invoke(int chunk);
 
         public void Work()
         {
@@ -66,11 +125,15 @@ internal sealed class WorkerPool
             t_inside = true;
             try
             {
-                int i;
-                while ((i = Interlocked.Increment(ref Next) - 1) < count)
+                long epoch = Volatile.Read(ref _ticket) >> 44;
+                while (true)
                 {
-                    try { body(i); }
-                    catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
+                    long s = Volatile.Read(ref _ticket);
+                    int next = (int)((s >> 22) & MaxChunks), count = (int)(s & MaxChunks);
+                    if (s >> 44 != epoch || next >= count) return;
+                    if (Interlocked.CompareExchange(ref _ticket, s + (1L << 22), s) != s) continue;
+                    try { Invoke(next); }
+                    catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
                     finally { Interlocked.Increment(ref Done); }
                 }
             }
@@ -79,6 +142,13 @@ internal sealed class WorkerPool
                 t_inside = outer;
             }
         }
+    }
+
+    private sealed class Job<T> : JobBase where T : struct, IChunkBody
+    {
+        public T Body;
+
+        protected override void Invoke(int chunk) => Body.Run(chunk);
     }
 
     private sealed class Worker
