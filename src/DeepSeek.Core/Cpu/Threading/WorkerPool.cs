@@ -33,6 +33,7 @@ internal sealed class WorkerPool
     private readonly List<Worker> _workers = new();
     private JobBase? _current;
     private int _generation;
+    private int _helpers; // workers taking part in the current fan-out (ids below it)
 
     /// <summary>True on a thread that is running a chunk of a fan-out (nested loops then run inline).</summary>
     public static bool InsideChunk => t_inside;
@@ -44,7 +45,10 @@ internal sealed class WorkerPool
         Run(n, ref b);
     }
 
-    /// <summary>Runs <paramref name="body"/>.Run(i) for i in [0, n) on up to n threads, the caller included; allocates nothing in steady state.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/>.Run(i) for i in [0, n) on up to min(n, <see cref="DeepSeekOptions.Threads"/>) threads,
+    /// the caller included (chunks are claimed dynamically, so n may exceed the thread budget); allocates nothing in steady state.
+    /// </summary>
     public void Run<T>(int n, ref T body) where T : struct, IChunkBody
     {
         if (n <= 0) return;
@@ -63,13 +67,21 @@ internal sealed class WorkerPool
         }
         try
         {
-            while (_workers.Count < n - 1) _workers.Add(new Worker(this, _workers.Count));
+            // more chunks than the thread budget are claimed by fewer threads: waking a worker per chunk would oversubscribe the cores
+            int helpers = Math.Min(n, Math.Max(1, DeepSeekOptions.Threads)) - 1;
+            if (helpers == 0)
+            {
+                for (int i = 0; i < n; i++) RunInside(ref body, i);
+                return;
+            }
+            while (_workers.Count < helpers) _workers.Add(new Worker(this, _workers.Count));
             var job = JobSlot<T>.Instance ??= new Job<T>();
+            Volatile.Write(ref _helpers, helpers);
             int epoch = Interlocked.Increment(ref _generation);
             job.Body = body;
             job.Start(epoch, n);
             Volatile.Write(ref _current, job);
-            for (int i = 0; i < n - 1; i++) _workers[i].Wake();
+            for (int i = 0; i < helpers; i++) _workers[i].Wake();
             job.Work();
             var sw = new SpinWait();
             while (Volatile.Read(ref job.Done) < n) sw.SpinOnce(sleep1Threshold: -1);
@@ -154,11 +166,13 @@ internal sealed class WorkerPool
     private sealed class Worker
     {
         private readonly WorkerPool _pool;
+        private readonly int _id;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
 
         public Worker(WorkerPool pool, int id)
         {
             _pool = pool;
+            _id = id;
             var t = new Thread(Loop) { IsBackground = true, Name = $"deepseek-worker-{id}" };
             t.Start();
         }
@@ -185,7 +199,7 @@ internal sealed class WorkerPool
                     continue;
                 }
                 seen = Volatile.Read(ref _pool._generation);
-                Volatile.Read(ref _pool._current)?.Work();
+                if (_id < Volatile.Read(ref _pool._helpers)) Volatile.Read(ref _pool._current)?.Work();
             }
         }
     }
