@@ -52,7 +52,7 @@ internal static unsafe partial class WinogradConv
         };
         int blocks = (job.Total + blockTiles - 1) / blockTiles;
         int threads = Math.Max(1, DeepSeekOptions.Threads);
-        long vFloats = (long)Components * cin * blockTiles, mFloats = (long)Components * cout * blockTiles;
+        long vFloats = Components * job.VStride, mFloats = Components * job.MStride;
         if (threads == 1 || blocks >= 3 * threads || blocks % threads == 0)
         {
             // whole blocks per thread: each transforms, multiplies and writes back its own tiles in its own L2

@@ -2,11 +2,14 @@
 // outside the image, so any padding and ragged right/bottom tiles work) 16 tiles at a time and transform them into the
 // B panels of V_ξ; 36 GEMMs M_ξ = U_ξ · V_ξ on the packed micro-kernel; transform M back and scatter the valid part of
 // each 4×4 tile into NCHW with the epilogue. Tiles are numbered over the whole batch: t = (image·tilesH + ty)·tilesW + tx.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using DeepSeek.Backends.Cpu.Gemm;
 
 namespace DeepSeek.Backends.Cpu.Conv;
 
 /// <summary>One Winograd convolution call: operands, geometry and blocking (plain data, copied into each thread's body).</summary>
+[SkipLocalsInit] // the stack scratch is written before it is read
 internal unsafe struct WinogradJob
 {
     public float* X, Y, U, Bias, Residual;
@@ -19,17 +22,26 @@ internal unsafe struct WinogradJob
 
     private const int L = WinogradTransforms.Lanes;
 
+    /// <summary>
+    /// Floats between components of V (and of M): a block's Cin·BlockTiles is a multiple of 1024 floats, so the 36
+    /// values of one tile would share one L1 set (4 KiB aliasing); one cache line more spreads them over 36 sets.
+    /// </summary>
+    public readonly long VStride => (long)Cin * BlockTiles + 16;
+
+    /// <summary>Floats between the components of M (see <see cref="VStride"/>).</summary>
+    public readonly long MStride => (long)Cout * BlockTiles + 16;
+
     /// <summary>Columns of the block's GEMMs for <paramref name="count"/> tiles: whole NR panels.</summary>
     private readonly int PaddedColumns(int count) => (count + Cfg.NR - 1) / Cfg.NR * Cfg.NR;
 
     /// <summary>
-    /// V_ξ for channels [c0, c1) of the tiles [t0, t0 + count): component ξ at v + ξ·Cin·BlockTiles, laid out as NR-column
+    /// V_ξ for channels [c0, c1) of the tiles [t0, t0 + count): component ξ at v + ξ·VStride, laid out as NR-column
     /// B panels (panel q at q·Cin·NR, channel c's row at c·NR); columns past <paramref name="count"/> up to a whole panel are zero.
     /// </summary>
     public readonly void Input(int t0, int count, int c0, int c1, float* v)
     {
         int nr = Cfg.NR, cols = PaddedColumns(count);
-        long stride = (long)Cin * BlockTiles;
+        long stride = VStride;
         bool direct = nr % L == 0;
         float* d = stackalloc float[WinogradComponentsTimesLanes];
         float* tmp = stackalloc float[WinogradComponentsTimesLanes];
@@ -96,13 +108,13 @@ internal unsafe struct WinogradJob
 
     private const int WinogradComponentsTimesLanes = WinogradConv.Components * L;
 
-    /// <summary>M_ξ [Cout × BlockTiles] (row-major, at m + ξ·Cout·BlockTiles) = U_ξ · V_ξ for ξ in [xi0, xi1).</summary>
+    /// <summary>M_ξ [Cout × BlockTiles] (row-major, at m + ξ·MStride) = U_ξ · V_ξ for ξ in [xi0, xi1).</summary>
     public readonly void Gemms(int count, int xi0, int xi1, float* v, float* m, float* tile)
     {
         int cols = PaddedColumns(count);
         for (int xi = xi0; xi < xi1; xi++)
-            PackedGemm.Block(Cfg, Cin, U + xi * ComponentFloats, v + (long)xi * Cin * BlockTiles, 0, Cout, 0, cols, 1f,
-                m + (long)xi * Cout * BlockTiles, BlockTiles, default, tile);
+            PackedGemm.Block(Cfg, Cin, U + xi * ComponentFloats, v + xi * VStride, 0, Cout, 0, cols, 1f,
+                m + xi * MStride, BlockTiles, default, tile);
     }
 
     /// <summary>Output channels [o0, o1) of the tiles [t0, t0 + count): Aᵀ M A + bias (+ residual), activation, into NCHW.</summary>
@@ -111,7 +123,7 @@ internal unsafe struct WinogradJob
         float* y = stackalloc float[16 * L];
         long* off = stackalloc long[L];
         int* rows = stackalloc int[L], cols = stackalloc int[L];
-        long plane = (long)OH * OW, stride = (long)Cout * BlockTiles;
+        long plane = (long)OH * OW, stride = MStride;
         bool relu = Act == EpilogueActivation.Relu, simple = relu || Act == EpilogueActivation.None;
         var act = new GemmEpilogue(null, GemmBias.None, null, 0, Act, Alpha, Beta);
         for (int col0 = 0; col0 < count; col0 += L)
@@ -134,6 +146,19 @@ internal unsafe struct WinogradJob
                     float* dst = Y + at;
                     float* z = Residual == null ? null : Residual + at;
                     int nr = rows[lane], nc = cols[lane];
+                    if (simple && nr == 4 && nc == 4)
+                    {
+                        // a whole tile: one 4-wide row at a time
+                        float* q = y + lane;
+                        for (int i = 0; i < 4; i++, q += 4 * L)
+                        {
+                            var val = Vector128.Create(q[0], q[L], q[2 * L], q[3 * L]);
+                            if (z != null) val += Vector128.Load(z + i * OW);
+                            if (relu) val = Vector128.ConditionalSelect(Vector128.LessThan(val, Vector128<float>.Zero), Vector128<float>.Zero, val);
+                            val.Store(dst + i * OW);
+                        }
+                        continue;
+                    }
                     for (int i = 0; i < nr; i++)
                         for (int j = 0; j < nc; j++)
                         {

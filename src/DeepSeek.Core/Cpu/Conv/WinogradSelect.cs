@@ -16,5 +16,5 @@ internal static partial class WinogradConv
     }
 
     /// <summary>Fewest 4×4 tiles (over the batch) for which Winograd won in the benchmark.</summary>
-    private const long MinTiles = 32;
+    private const long MinTiles = 16;
 }

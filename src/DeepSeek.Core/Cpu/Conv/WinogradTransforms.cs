@@ -17,6 +17,7 @@ using System.Runtime.Intrinsics;
 
 namespace DeepSeek.Backends.Cpu.Conv;
 
+[SkipLocalsInit] // the stack scratch is written before it is read
 internal static unsafe class WinogradTransforms
 {
     /// <summary>Tiles processed together by the input and output transforms (one per lane of a 512-bit vector).</summary>
