@@ -40,56 +40,61 @@ internal unsafe struct WinogradJob
     /// </summary>
     public readonly void Input(int t0, int count, int c0, int c1, float* v)
     {
-        int nr = Cfg.NR, cols = PaddedColumns(count);
-        long stride = VStride;
+        int nr = Cfg.NR, cols = PaddedColumns(count), cin = Cin, h = H, w = W;
+        long stride = VStride, sC = SC, sH = SH, sW = SW;
         bool direct = nr % L == 0;
         float* d = stackalloc float[WinogradComponentsTimesLanes];
         float* tmp = stackalloc float[WinogradComponentsTimesLanes];
-        long* off = stackalloc long[L];
+        long* off = stackalloc long[L]; // lane's tile origin (row y0, column x0) in image b, channel 0: may lie in the padding
         int* iy0 = stackalloc int[L], ix0 = stackalloc int[L];
-        bool* inside = stackalloc bool[L];
         for (int col0 = 0; col0 < cols; col0 += L)
         {
             int valid = Math.Clamp(count - col0, 0, L);
+            uint insideMask = 0;
             for (int lane = 0; lane < valid; lane++)
             {
                 int t = t0 + col0 + lane, b = t / TilesPerImage, r = t % TilesPerImage;
-                iy0[lane] = r / TilesW * 4 - PadTop;
-                ix0[lane] = r % TilesW * 4 - PadLeft;
-                off[lane] = b * SN;
-                inside[lane] = iy0[lane] >= 0 && iy0[lane] + 6 <= H && ix0[lane] >= 0 && ix0[lane] + 6 <= W;
+                int y0 = r / TilesW * 4 - PadTop, x0 = r % TilesW * 4 - PadLeft;
+                iy0[lane] = y0;
+                ix0[lane] = x0;
+                off[lane] = b * SN + y0 * sH + x0 * sW;
+                if (y0 >= 0 && y0 + 6 <= h && x0 >= 0 && x0 + 6 <= w) insideMask |= 1u << lane;
             }
             new Span<float>(d, WinogradComponentsTimesLanes).Clear(); // lanes past the last tile stay zero
             for (int c = c0; c < c1; c++)
             {
+                float* xc = X + c * sC;
                 for (int lane = 0; lane < valid; lane++)
                 {
-                    float* img = X + off[lane] + c * SC;
-                    int y0 = iy0[lane], x0 = ix0[lane];
-                    if (inside[lane])
+                    float* q = d + lane;
+                    if ((insideMask & (1u << lane)) != 0)
                     {
-                        float* s = img + y0 * SH + x0 * SW;
-                        for (int i = 0; i < 6; i++, s += SH)
-                        {
-                            float* q = d + 6 * i * L + lane;
-                            q[0] = s[0]; q[L] = s[SW]; q[2 * L] = s[2 * SW]; q[3 * L] = s[3 * SW]; q[4 * L] = s[4 * SW]; q[5 * L] = s[5 * SW];
-                        }
+                        float* s = xc + off[lane];
+                        if (sW == 1)
+                            for (int i = 0; i < 6; i++, s += sH, q += 6 * L)
+                            {
+                                q[0] = s[0]; q[L] = s[1]; q[2 * L] = s[2]; q[3 * L] = s[3]; q[4 * L] = s[4]; q[5 * L] = s[5];
+                            }
+                        else
+                            for (int i = 0; i < 6; i++, s += sH, q += 6 * L)
+                            {
+                                q[0] = s[0]; q[L] = s[sW]; q[2 * L] = s[2 * sW]; q[3 * L] = s[3 * sW]; q[4 * L] = s[4 * sW]; q[5 * L] = s[5 * sW];
+                            }
                     }
                     else
                     {
-                        for (int i = 0; i < 6; i++)
+                        // a border tile: taps outside the image are the zero padding
+                        int y0 = iy0[lane], x0 = ix0[lane];
+                        float* s = xc + off[lane];
+                        for (int i = 0; i < 6; i++, s += sH, q += 6 * L)
                         {
-                            int iy = y0 + i;
-                            bool rowIn = iy >= 0 && iy < H;
+                            bool rowIn = y0 + i >= 0 && y0 + i < h;
                             for (int j = 0; j < 6; j++)
-                            {
-                                int ix = x0 + j;
-                                d[(6 * i + j) * L + lane] = rowIn && ix >= 0 && ix < W ? img[iy * SH + ix * SW] : 0f;
-                            }
+                                q[j * L] = rowIn && x0 + j >= 0 && x0 + j < w ? s[j * sW] : 0f;
                         }
                     }
                 }
-                long at = (long)(col0 / nr) * Cin * nr + (long)c * nr + col0 % nr;
+                long at = (long)(col0 / nr) * cin * nr + (long)c * nr + col0 % nr;
                 if (direct) WinogradTransforms.Input(d, v + at, stride);
                 else
                 {
@@ -99,7 +104,7 @@ internal unsafe struct WinogradJob
                         for (int lane = 0; lane < L && col0 + lane < cols; lane++)
                         {
                             int col = col0 + lane;
-                            v[xi * stride + (long)(col / nr) * Cin * nr + (long)c * nr + col % nr] = tmp[xi * L + lane];
+                            v[xi * stride + (long)(col / nr) * cin * nr + (long)c * nr + col % nr] = tmp[xi * L + lane];
                         }
                 }
             }
@@ -123,7 +128,8 @@ internal unsafe struct WinogradJob
         float* y = stackalloc float[16 * L];
         long* off = stackalloc long[L];
         int* rows = stackalloc int[L], cols = stackalloc int[L];
-        long plane = (long)OH * OW, stride = MStride;
+        long plane = (long)OH * OW, stride = MStride, ow = OW;
+        float* yOut = Y, res = Residual;
         bool relu = Act == EpilogueActivation.Relu, simple = relu || Act == EpilogueActivation.None;
         var act = new GemmEpilogue(null, GemmBias.None, null, 0, Act, Alpha, Beta);
         for (int col0 = 0; col0 < count; col0 += L)
@@ -143,8 +149,8 @@ internal unsafe struct WinogradJob
                 for (int lane = 0; lane < valid; lane++)
                 {
                     long at = off[lane] + o * plane;
-                    float* dst = Y + at;
-                    float* z = Residual == null ? null : Residual + at;
+                    float* dst = yOut + at;
+                    float* z = res == null ? null : res + at;
                     int nr = rows[lane], nc = cols[lane];
                     if (simple && nr == 4 && nc == 4)
                     {
@@ -153,9 +159,9 @@ internal unsafe struct WinogradJob
                         for (int i = 0; i < 4; i++, q += 4 * L)
                         {
                             var val = Vector128.Create(q[0], q[L], q[2 * L], q[3 * L]);
-                            if (z != null) val += Vector128.Load(z + i * OW);
+                            if (z != null) val += Vector128.Load(z + i * ow);
                             if (relu) val = Vector128.ConditionalSelect(Vector128.LessThan(val, Vector128<float>.Zero), Vector128<float>.Zero, val);
-                            val.Store(dst + i * OW);
+                            val.Store(dst + i * ow);
                         }
                         continue;
                     }
@@ -163,9 +169,9 @@ internal unsafe struct WinogradJob
                         for (int j = 0; j < nc; j++)
                         {
                             float val = y[(4 * i + j) * L + lane];
-                            if (z != null) val += z[i * OW + j];
+                            if (z != null) val += z[i * ow + j];
                             if (relu && val < 0) val = 0; // NaN stays NaN, as in the GEMM epilogue
-                            dst[i * OW + j] = val;
+                            dst[i * ow + j] = val;
                         }
                     if (!simple) act.Apply(dst, OW, 0, 0, nr, nc);
                 }
