@@ -100,6 +100,37 @@ public class WinogradConvTests
         Assert.Contains("3x3", packEx.Message);
     }
 
+    [Theory]
+    [InlineData(1, 14)] // one block: the threads share its phases
+    [InlineData(4, 30)] // many blocks: a block per thread
+    public unsafe void SteadyStateRunsAllocateNothing(int n, int hw)
+    {
+        using var scope = Tensor.NewScope();
+        var x = Randn(51, n, 16, hw, hw);
+        var wt = Randn(52, 24, 16, 3, 3);
+        var b = Randn(53, 24);
+        var z = Randn(54, n, 24, hw, hw);
+        var y = Tensor.Empty(new Shape(n, 24, hw, hw));
+        using var packed = PackedWeights.ForConvWinograd(wt);
+        var p = new Conv2dParams(1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var e = Epilogue.Relu.WithResidual(z);
+        int saved = DeepSeekOptions.Threads;
+        try
+        {
+            DeepSeekOptions.Threads = 2;
+            void Run() => Backends.Cpu.Conv.WinogradConv.Run(x, packed.Group(0, "test"), packed.GroupFloats, packed.Config, b, p, y, z, e,
+                "test", wt.Shape);
+            for (int i = 0; i < 3; i++) Run();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) Run();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            DeepSeekOptions.Threads = saved;
+        }
+    }
+
     [Fact]
     public void FactoryPicksWinogradOnlyForEligibleConvolutions()
     {

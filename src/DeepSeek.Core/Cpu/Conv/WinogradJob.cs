@@ -126,6 +126,7 @@ internal unsafe struct WinogradJob
     public readonly void Output(int t0, int count, int o0, int o1, float* m)
     {
         float* y = stackalloc float[16 * L];
+        float* rowsOut = stackalloc float[16 * L]; // y turned tile-major: row i of lane's tile at (16·i + 4·lane)
         long* off = stackalloc long[L];
         int* rows = stackalloc int[L], cols = stackalloc int[L];
         long plane = (long)OH * OW, stride = MStride, ow = OW;
@@ -146,6 +147,7 @@ internal unsafe struct WinogradJob
             for (int o = o0; o < o1; o++)
             {
                 WinogradTransforms.Output(m + (long)o * BlockTiles + col0, stride, Bias == null ? 0f : Bias[o], y);
+                if (simple) WinogradTransforms.TileRows(y, rowsOut);
                 for (int lane = 0; lane < valid; lane++)
                 {
                     long at = off[lane] + o * plane;
@@ -155,10 +157,10 @@ internal unsafe struct WinogradJob
                     if (simple && nr == 4 && nc == 4)
                     {
                         // a whole tile: one 4-wide row at a time
-                        float* q = y + lane;
+                        float* q = rowsOut + 4 * lane;
                         for (int i = 0; i < 4; i++, q += 4 * L)
                         {
-                            var val = Vector128.Create(q[0], q[L], q[2 * L], q[3 * L]);
+                            var val = Vector128.Load(q);
                             if (z != null) val += Vector128.Load(z + i * ow);
                             if (relu) val = Vector128.ConditionalSelect(Vector128.LessThan(val, Vector128<float>.Zero), Vector128<float>.Zero, val);
                             val.Store(dst + i * ow);

@@ -14,6 +14,7 @@
 // tile per SIMD lane; the weight transform runs once, at pack time, in double precision.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSeek.Backends.Cpu.Conv;
 
@@ -124,6 +125,54 @@ internal static unsafe class WinogradTransforms
             (y2 + b).Store(o + 2 * Lanes);
             (y3 + b).Store(o + 3 * Lanes);
         }
+    }
+
+    /// <summary>
+    /// Turns <see cref="Output"/>'s lane-major y[(4r + s)·16 + lane] into rows[16r·4 + 4·lane + s]: each tile's output row r
+    /// as 4 consecutive floats, by 4×4 transposes inside the 128-bit quarters (unpack + shuffle).
+    /// </summary>
+    public static void TileRows(float* y, float* rows)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            float* src = y + 4 * r * Lanes;
+            float* dst = rows + 4 * r * Lanes;
+            if (Avx512F.IsSupported)
+            {
+                var a = Vector512.Load(src);
+                var b = Vector512.Load(src + Lanes);
+                var c = Vector512.Load(src + 2 * Lanes);
+                var d = Vector512.Load(src + 3 * Lanes);
+                var ab0 = Avx512F.UnpackLow(a, b);   // a0 b0 a1 b1 per quarter
+                var ab1 = Avx512F.UnpackHigh(a, b);  // a2 b2 a3 b3
+                var cd0 = Avx512F.UnpackLow(c, d);
+                var cd1 = Avx512F.UnpackHigh(c, d);
+                // quarter q of rk holds lane 4q + k: (a, b, c, d) of that lane
+                var r0 = Avx512F.Shuffle(ab0, cd0, 0x44);
+                var r1 = Avx512F.Shuffle(ab0, cd0, 0xEE);
+                var r2 = Avx512F.Shuffle(ab1, cd1, 0x44);
+                var r3 = Avx512F.Shuffle(ab1, cd1, 0xEE);
+                StoreQuarters(r0, dst, 0);
+                StoreQuarters(r1, dst, 1);
+                StoreQuarters(r2, dst, 2);
+                StoreQuarters(r3, dst, 3);
+            }
+            else
+            {
+                for (int lane = 0; lane < Lanes; lane++)
+                    for (int s = 0; s < 4; s++) dst[4 * lane + s] = src[s * Lanes + lane];
+            }
+        }
+    }
+
+    // quarter q of v is lane 4q + k's row: to dst + 4·(4q + k)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreQuarters(Vector512<float> v, float* dst, int k)
+    {
+        v.GetLower().GetLower().Store(dst + 4 * k);
+        v.GetLower().GetUpper().Store(dst + 4 * (4 + k));
+        v.GetUpper().GetLower().Store(dst + 4 * (8 + k));
+        v.GetUpper().GetUpper().Store(dst + 4 * (12 + k));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
