@@ -1,5 +1,7 @@
 using DeepSeek.Backends;
 using DeepSeek.Backends.Cpu.Conv;
+using DeepSeek.Graph.Compilation;
+using DeepSeek.Models;
 
 namespace DeepSeek.Bench;
 
@@ -15,6 +17,8 @@ internal static class ConvBenchmark
     public static int Run(BenchArgs args)
     {
         int rounds = args.Ints("rounds", 15)[0];
+        if (args.Get("min-tiles") is { } mt) WinogradConv.MinTiles = long.Parse(mt);
+        if (args.Get("model") is { } model) return WholeModel(model, args.Ints("batches", 1, 8), args.Ints("threads", 2)[0], args.Ints("rounds", 21)[0]);
         int[] batches = args.Ints("batches", 1, 8), threadCounts = args.Ints("threads", 2, 1);
         // channels (Cin = Cout), H = W: ResNet-18 basic blocks and ResNet-50 bottleneck 3×3 convs, plus neighbours for the thresholds
         var shapes = args.Get("shapes") is { } s
@@ -72,6 +76,39 @@ internal static class ConvBenchmark
         double gflop = 2.0 * batch * c * c * 9 * hw * hw / 1e9;
         bool prefer = WinogradConv.Prefer(c, c, hw, hw, batch, threads);
         Console.WriteLine($"{c + "@" + hw + "²",-14} {batch,5} {threads,3} {md * 1e3,10:F3} {gflop / md,6:F0} {mw * 1e3,11:F3} {gflop / mw,6:F0} {md / mw,6:F2} {err,14:E1} {(prefer ? "wino" : "direct"),6}");
+    }
+
+    // The zoo model compiled twice, once with WinogradConv.Prefer switched off (packing happens on the first run), run interleaved.
+    private static int WholeModel(string name, int[] batches, int threads, int rounds)
+    {
+        DeepSeekOptions.Threads = threads;
+        using var m = ModelZoo.CreateAny(name, new Generator(42));
+        m.Eval();
+        foreach (int batch in batches)
+        {
+            using var scope = Tensor.NewScope();
+            var x = Tensor.RandN(new Shape(batch, 3, 224, 224), new Generator(7));
+            using var direct = Compiler.Compile(xs => [m.Forward(xs[0])]);
+            using var wino = Compiler.Compile(xs => [m.Forward(xs[0])]);
+            WinogradConv.Enabled = false;
+            var yd = direct.Run(x);
+            WinogradConv.Enabled = true;
+            var yw = wino.Run(x);
+            double err = MaxRelDiff(yd[0], yw[0]);
+            void RunDirect() { foreach (var o in direct.Run(x)) o.Dispose(); }
+            void RunWino() { foreach (var o in wino.Run(x)) o.Dispose(); }
+            for (int i = 0; i < 2; i++) { RunDirect(); RunWino(); }
+            var td = new List<double>();
+            var tw = new List<double>();
+            for (int r = 0; r < rounds; r++)
+            {
+                if (r % 2 == 0) { td.Add(Timing.Measure(RunDirect, 1)); tw.Add(Timing.Measure(RunWino, 1)); }
+                else { tw.Add(Timing.Measure(RunWino, 1)); td.Add(Timing.Measure(RunDirect, 1)); }
+            }
+            double md = Timing.Median(td), mw = Timing.Median(tw);
+            Console.WriteLine($"{name} batch {batch} threads {threads}: compiled without Winograd {md * 1e3:F2} ms, with {mw * 1e3:F2} ms, speed-up {md / mw:F2}, max|Δ|/max|y| {err:E1}");
+        }
+        return 0;
     }
 
     private static double MaxRelDiff(Tensor a, Tensor b)

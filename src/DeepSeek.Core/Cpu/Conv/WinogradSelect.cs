@@ -10,11 +10,14 @@ internal static partial class WinogradConv
     /// </summary>
     public static bool Prefer(int cin, int cout, int oh, int ow, int batch, int threads)
     {
-        if (!SimdInfo.UseAvx512 || cin < 16 || cout < 16) return false;
+        if (!Enabled || !SimdInfo.UseAvx512 || cin < 16 || cout < 16) return false;
         long tiles = (long)Math.Max(1, batch) * ((oh + 3) / 4) * ((ow + 3) / 4);
         return tiles >= MinTiles;
     }
 
+    /// <summary>Tuning switch (benchmarks): false makes <see cref="Prefer"/> always pick the im2col GEMM.</summary>
+    internal static bool Enabled = true;
+
     /// <summary>Fewest 4×4 tiles (over the batch) for which Winograd won in the benchmark.</summary>
-    private const long MinTiles = 16;
+    internal static long MinTiles = 16;
 }
