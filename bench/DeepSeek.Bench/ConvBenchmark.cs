@@ -74,7 +74,7 @@ internal static class ConvBenchmark
         }
         double md = Timing.Median(td), mw = Timing.Median(tw);
         double gflop = 2.0 * batch * c * c * 9 * hw * hw / 1e9;
-        bool prefer = WinogradConv.Prefer(c, c, hw, hw, batch, threads);
+        bool prefer = WinogradConv.Prefer(c, c, hw, hw, batch);
         Console.WriteLine($"{c + "@" + hw + "²",-14} {batch,5} {threads,3} {md * 1e3,10:F3} {gflop / md,6:F0} {mw * 1e3,11:F3} {gflop / mw,6:F0} {md / mw,6:F2} {err,14:E1} {(prefer ? "wino" : "direct"),6}");
     }
 

@@ -143,7 +143,7 @@ public sealed unsafe class PackedWeights : IDisposable
         int oh = (inputH + p.PadTop + p.PadBottom - p.DilationH * (weight.Size(2) - 1) - 1) / p.StrideH + 1;
         int ow = (inputW + p.PadLeft + p.PadRight - p.DilationW * (weight.Size(3) - 1) - 1) / p.StrideW + 1;
         if (Cpu.Conv.WinogradConv.Supports(weight.Size(2), weight.Size(3), p) && oh > 0 && ow > 0
-            && Cpu.Conv.WinogradConv.Prefer(weight.Size(1), weight.Size(0), oh, ow, batch, DeepSeekOptions.Threads))
+            && Cpu.Conv.WinogradConv.Prefer(weight.Size(1), weight.Size(0), oh, ow, batch))
             return ForConvWinograd(weight);
         return ForConv(weight, p.Groups, oh > 0 && ow > 0 ? oh * ow : 0);
     }

@@ -146,7 +146,7 @@ public class WinogradConvTests
         Assert.False(pointwise.IsWinograd);
         // whatever the heuristic picks for a ResNet layer, the result is the convolution
         using var chosen = PackedWeights.ForConv(w3, one, 56, 56);
-        Assert.Equal(chosen.IsWinograd, Backends.Cpu.Conv.WinogradConv.Prefer(64, 64, 56, 56, 1, DeepSeekOptions.Threads));
+        Assert.Equal(chosen.IsWinograd, Backends.Cpu.Conv.WinogradConv.Prefer(64, 64, 56, 56, 1));
         var x = Randn(44, 1, 64, 56, 56);
         var expected = FusedConvTests.Reference(x, w3, null, null, one, Epilogue.None, out _, out _);
         var y = Tensor.Empty(new Shape(1, 64, 56, 56));

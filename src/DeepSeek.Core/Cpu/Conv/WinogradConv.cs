@@ -61,7 +61,9 @@ internal static unsafe partial class WinogradConv
             WorkerPool.Shared.Run(Math.Min(threads, blocks), ref body);
             return;
         }
-        // few blocks (a small plane at batch 1): threads share each block, split by channels, components, output channels
+        // few blocks (a small plane at batch 1): threads share each block, split by input channels for the input transform,
+        // then by output channels for all 36 products and the output transform (each thread's rows of M stay in its L2)
+        int mPanels = (cout + cfg.MR - 1) / cfg.MR;
         var bufs = PackBuffers.Rent(vFloats, mFloats);
         try
         {
@@ -70,10 +72,8 @@ internal static unsafe partial class WinogradConv
                 int t0 = blk * blockTiles, count = Math.Min(blockTiles, job.Total - t0);
                 var input = new InputBody { Job = job, T0 = t0, Count = count, V = bufs.A, Parts = Math.Min(threads, cin) };
                 WorkerPool.Shared.Run(input.Parts, ref input);
-                var gemm = new GemmBody { Job = job, Count = count, V = bufs.A, M = bufs.B, Parts = Math.Min(threads, Components) };
-                WorkerPool.Shared.Run(gemm.Parts, ref gemm);
-                var output = new OutputBody { Job = job, T0 = t0, Count = count, M = bufs.B, Parts = Math.Min(threads, cout) };
-                WorkerPool.Shared.Run(output.Parts, ref output);
+                var rows = new RowsBody { Job = job, T0 = t0, Count = count, V = bufs.A, M = bufs.B, Parts = Math.Min(threads, mPanels), Panels = mPanels };
+                WorkerPool.Shared.Run(rows.Parts, ref rows);
             }
         }
         finally
@@ -100,7 +100,7 @@ internal static unsafe partial class WinogradConv
                 {
                     int t0 = blk * Job.BlockTiles, count = Math.Min(Job.BlockTiles, Job.Total - t0);
                     Job.Input(t0, count, 0, Job.Cin, bufs.A);
-                    Job.Gemms(count, 0, Components, bufs.A, bufs.B, tile);
+                    Job.Gemms(count, 0, Job.Cout, bufs.A, bufs.B, tile);
                     Job.Output(t0, count, 0, Job.Cout, bufs.B);
                 }
             }
@@ -121,26 +121,19 @@ internal static unsafe partial class WinogradConv
             Job.Input(T0, Count, (int)((long)Job.Cin * chunk / Parts), (int)((long)Job.Cin * (chunk + 1) / Parts), V);
     }
 
-    private struct GemmBody : IChunkBody
+    private struct RowsBody : IChunkBody
     {
         public WinogradJob Job;
-        public int Count, Parts;
+        public int T0, Count, Parts, Panels;
         public float* V, M;
 
         public void Run(int chunk)
         {
-            float* tile = stackalloc float[Job.Cfg.MR * Job.Cfg.NR];
-            Job.Gemms(Count, Components * chunk / Parts, Components * (chunk + 1) / Parts, V, M, tile);
+            int mr = Job.Cfg.MR;
+            int r0 = (int)((long)Panels * chunk / Parts) * mr, r1 = Math.Min(Job.Cout, (int)((long)Panels * (chunk + 1) / Parts) * mr);
+            float* tile = stackalloc float[mr * Job.Cfg.NR];
+            Job.Gemms(Count, r0, r1, V, M, tile);
+            Job.Output(T0, Count, r0, r1, M);
         }
-    }
-
-    private struct OutputBody : IChunkBody
-    {
-        public WinogradJob Job;
-        public int T0, Count, Parts;
-        public float* M;
-
-        public void Run(int chunk) =>
-            Job.Output(T0, Count, (int)((long)Job.Cout * chunk / Parts), (int)((long)Job.Cout * (chunk + 1) / Parts), M);
     }
 }

@@ -113,12 +113,14 @@ internal unsafe struct WinogradJob
 
     private const int WinogradComponentsTimesLanes = WinogradConv.Components * L;
 
-    /// <summary>M_ξ [Cout × BlockTiles] (row-major, at m + ξ·MStride) = U_ξ · V_ξ for ξ in [xi0, xi1).</summary>
-    public readonly void Gemms(int count, int xi0, int xi1, float* v, float* m, float* tile)
+    /// <summary>
+    /// Rows [r0, r1) (r0 a multiple of MR) of M_ξ [Cout × BlockTiles] (row-major, at m + ξ·MStride) = U_ξ · V_ξ for every ξ.
+    /// </summary>
+    public readonly void Gemms(int count, int r0, int r1, float* v, float* m, float* tile)
     {
         int cols = PaddedColumns(count);
-        for (int xi = xi0; xi < xi1; xi++)
-            PackedGemm.Block(Cfg, Cin, U + xi * ComponentFloats, v + xi * VStride, 0, Cout, 0, cols, 1f,
+        for (int xi = 0; xi < WinogradConv.Components; xi++)
+            PackedGemm.Block(Cfg, Cin, U + xi * ComponentFloats, v + xi * VStride, r0, r1, 0, cols, 1f,
                 m + xi * MStride, BlockTiles, default, tile);
     }
 
