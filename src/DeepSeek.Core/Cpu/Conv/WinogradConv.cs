@@ -15,6 +15,9 @@ internal static unsafe partial class WinogradConv
     /// <summary>Floats of one block's transformed input and products (V and M), aimed at 3/4 of a 1 MiB L2.</summary>
     private const long BlockFloats = 192 * 1024;
 
+    /// <summary>Floats of the products M held at once (a chunk of output channels for all 36 components): 128 KiB.</summary>
+    private const long ChunkFloats = 32 * 1024;
+
     /// <summary>True for the convolutions F(4×4, 3×3) computes: 3×3 kernel, stride 1, dilation 1, one group (any padding).</summary>
     public static bool Supports(int kh, int kw, in Conv2dParams p) =>
         kh == 3 && kw == 3 && p.StrideH == 1 && p.StrideW == 1 && p.DilationH == 1 && p.DilationW == 1 && p.Groups == 1;
@@ -50,6 +53,8 @@ internal static unsafe partial class WinogradConv
             Total = n * tilesPerImage, BlockTiles = blockTiles, ComponentFloats = componentFloats, Cfg = cfg,
             Act = e.Activation, Alpha = e.Alpha, Beta = e.Beta,
         };
+        int mr = cfg.MR;
+        job.MRows = Math.Min((cout + mr - 1) / mr * mr, Math.Max(1, (int)(ChunkFloats / ((long)Components * blockTiles * mr))) * mr);
         int blocks = (job.Total + blockTiles - 1) / blockTiles;
         int threads = Math.Max(1, DeepSeekOptions.Threads);
         long vFloats = Components * job.VStride, mFloats = Components * job.MStride;
@@ -64,7 +69,8 @@ internal static unsafe partial class WinogradConv
         // few blocks (a small plane at batch 1): threads share each block, split by input channels for the input transform,
         // then by output channels for all 36 products and the output transform (each thread's rows of M stay in its L2)
         int mPanels = (cout + cfg.MR - 1) / cfg.MR;
-        var bufs = PackBuffers.Rent(vFloats, mFloats);
+        int rowParts = Math.Min(threads, mPanels);
+        var bufs = PackBuffers.Rent(vFloats, rowParts * mFloats); // each thread its own products
         try
         {
             for (int blk = 0; blk < blocks; blk++)
@@ -72,7 +78,7 @@ internal static unsafe partial class WinogradConv
                 int t0 = blk * blockTiles, count = Math.Min(blockTiles, job.Total - t0);
                 var input = new InputBody { Job = job, T0 = t0, Count = count, V = bufs.A, Parts = Math.Min(threads, cin) };
                 WorkerPool.Shared.Run(input.Parts, ref input);
-                var rows = new RowsBody { Job = job, T0 = t0, Count = count, V = bufs.A, M = bufs.B, Parts = Math.Min(threads, mPanels), Panels = mPanels };
+                var rows = new RowsBody { Job = job, T0 = t0, Count = count, V = bufs.A, M = bufs.B, MFloats = mFloats, Parts = rowParts, Panels = mPanels };
                 WorkerPool.Shared.Run(rows.Parts, ref rows);
             }
         }
@@ -100,8 +106,7 @@ internal static unsafe partial class WinogradConv
                 {
                     int t0 = blk * Job.BlockTiles, count = Math.Min(Job.BlockTiles, Job.Total - t0);
                     Job.Input(t0, count, 0, Job.Cin, bufs.A);
-                    Job.Gemms(count, 0, Job.Cout, bufs.A, bufs.B, tile);
-                    Job.Output(t0, count, 0, Job.Cout, bufs.B);
+                    Job.Products(t0, count, 0, Job.Cout, bufs.A, bufs.B, tile);
                 }
             }
             finally
@@ -126,14 +131,14 @@ internal static unsafe partial class WinogradConv
         public WinogradJob Job;
         public int T0, Count, Parts, Panels;
         public float* V, M;
+        public long MFloats;
 
         public void Run(int chunk)
         {
             int mr = Job.Cfg.MR;
             int r0 = (int)((long)Panels * chunk / Parts) * mr, r1 = Math.Min(Job.Cout, (int)((long)Panels * (chunk + 1) / Parts) * mr);
             float* tile = stackalloc float[mr * Job.Cfg.NR];
-            Job.Gemms(Count, r0, r1, V, M, tile);
-            Job.Output(T0, Count, r0, r1, M);
+            Job.Products(T0, Count, r0, r1, V, M + chunk * MFloats, tile);
         }
     }
 }

@@ -15,6 +15,12 @@ internal unsafe struct WinogradJob
     public float* X, Y, U, Bias, Residual;
     public long SN, SC, SH, SW;
     public int Cin, H, W, Cout, OH, OW, PadTop, PadLeft, TilesW, TilesPerImage, Total, BlockTiles;
+
+    /// <summary>
+    /// Output channels whose products M are held at once (a multiple of MR): products and output transform run a chunk
+    /// of channels at a time, so M stays small beside V and the transformed weights U in L2.
+    /// </summary>
+    public int MRows;
     public long ComponentFloats;
     public SgemmConfig Cfg;
     public EpilogueActivation Act;
@@ -28,8 +34,8 @@ internal unsafe struct WinogradJob
     /// </summary>
     public readonly long VStride => (long)Cin * BlockTiles + 16;
 
-    /// <summary>Floats between the components of M (see <see cref="VStride"/>).</summary>
-    public readonly long MStride => (long)Cout * BlockTiles + 16;
+    /// <summary>Floats between the components of M (see <see cref="VStride"/>): <see cref="MRows"/> rows each.</summary>
+    public readonly long MStride => (long)MRows * BlockTiles + 16;
 
     /// <summary>Columns of the block's GEMMs for <paramref name="count"/> tiles: whole NR panels.</summary>
     private readonly int PaddedColumns(int count) => (count + Cfg.NR - 1) / Cfg.NR * Cfg.NR;
@@ -111,20 +117,35 @@ internal unsafe struct WinogradJob
         }
     }
 
+    /// <summary>Products and output transform for output channels [r0, r1), <see cref="MRows"/> at a time (r0 a multiple of MR).</summary>
+    public readonly void Products(int t0, int count, int r0, int r1, float* v, float* m, float* tile)
+    {
+        for (int c0 = r0; c0 < r1; c0 += MRows)
+        {
+            int c1 = Math.Min(r1, c0 + MRows);
+            Gemms(count, c0, c1, v, m, tile);
+            Output(t0, count, c0, c1, m);
+        }
+    }
+
     private const int WinogradComponentsTimesLanes = WinogradConv.Components * L;
 
     /// <summary>
-    /// Rows [r0, r1) (r0 a multiple of MR) of M_ξ [Cout × BlockTiles] (row-major, at m + ξ·MStride) = U_ξ · V_ξ for every ξ.
+    /// Rows [r0, r1) (r0 a multiple of MR, r1 − r0 ≤ <see cref="MRows"/>) of M_ξ = U_ξ · V_ξ for every ξ, row r at
+    /// m + ξ·MStride + (r − r0)·BlockTiles.
     /// </summary>
     public readonly void Gemms(int count, int r0, int r1, float* v, float* m, float* tile)
     {
         int cols = PaddedColumns(count);
         for (int xi = 0; xi < WinogradConv.Components; xi++)
             PackedGemm.Block(Cfg, Cin, U + xi * ComponentFloats, v + xi * VStride, r0, r1, 0, cols, 1f,
-                m + xi * MStride, BlockTiles, default, tile);
+                m + xi * MStride - (long)r0 * BlockTiles, BlockTiles, default, tile);
     }
 
-    /// <summary>Output channels [o0, o1) of the tiles [t0, t0 + count): Aᵀ M A + bias (+ residual), activation, into NCHW.</summary>
+    /// <summary>
+    /// Output channels [o0, o1) of the tiles [t0, t0 + count) from their products (channel o at m + (o − o0)·BlockTiles, see
+    /// <see cref="Gemms"/>): Aᵀ M A + bias (+ residual), activation, into NCHW.
+    /// </summary>
     public readonly void Output(int t0, int count, int o0, int o1, float* m)
     {
         float* y = stackalloc float[16 * L];
@@ -148,7 +169,7 @@ internal unsafe struct WinogradJob
             }
             for (int o = o0; o < o1; o++)
             {
-                WinogradTransforms.Output(m + (long)o * BlockTiles + col0, stride, Bias == null ? 0f : Bias[o], y);
+                WinogradTransforms.Output(m + (long)(o - o0) * BlockTiles + col0, stride, Bias == null ? 0f : Bias[o], y);
                 if (simple) WinogradTransforms.TileRows(y, rowsOut);
                 for (int lane = 0; lane < valid; lane++)
                 {
