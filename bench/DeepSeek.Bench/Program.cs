@@ -10,6 +10,7 @@ internal static class Program
         ["compare"] = ("the same ONNX model in DeepSeek (compiled) and ONNX Runtime, interleaved  MODEL.onnx|--model resnet18,mobilenet_v3_small,bert-base [--input NAME=FILE.npy ...] [--batch 1,8] [--threads 1,2] [--runs 10] [--warmup 3] [--pause-ms 100] [--json] [--markdown]", CompareBenchmark.Run),
         ["pool"] = ("fork-join latency of the kernel worker pool vs Parallel.For  [--threads 2]", PoolBenchmark.Run),
         ["profiler"] = ("profiler overhead: resnet18 runs with no observer vs a ProfileSession (interpreter and compiled plan)  [--batch 8] [--rounds 11] [--threads N]", ProfilerBenchmark.Run),
+        ["conv"] = ("3×3 stride-1 convs of ResNet-18/50: packed im2col GEMM vs Winograd F(4×4,3×3), interleaved  [--batches 1,8] [--threads 2,1] [--rounds 15] [--shapes 64@56,128@28] | --model resnet18 [--min-tiles 16] (whole model compiled with/without Winograd)", ConvBenchmark.Run),
         ["fused"] = ("ResNet-18 convs / BERT linears: unfused interpreter vs FusedConv/FusedGemm static kernels  [--threads 2] [--rounds 21]", FusedBenchmark.Run),
     };
 

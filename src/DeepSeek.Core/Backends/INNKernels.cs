@@ -22,7 +22,7 @@ public interface INNKernels
     void Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst, in Epilogue epilogue);
 
     /// <summary>
-    /// The fused convolution with a weight packed once by <see cref="PackedWeights.ForConv"/> (its groups must equal
+    /// The fused convolution with a weight packed once by <see cref="PackedWeights.ForConv(Tensor, int, int)"/> (its groups must equal
     /// <see cref="Conv2dParams.Groups"/>); F32 only. Safe to call from several threads with the same packed weight.
     /// </summary>
     void Conv2d(Tensor x, PackedWeights w, Tensor? bias, Conv2dParams p, Tensor dst, in Epilogue epilogue);

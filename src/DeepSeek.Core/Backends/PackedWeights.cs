@@ -17,7 +17,7 @@ public enum PackedWeightsKind
 
 /// <summary>
 /// An immutable, pre-packed copy of a constant F32 weight in the CPU GEMM micro-kernel's panel layout. Make it once
-/// (<see cref="ForConv"/>, <see cref="ForLinear"/>, <see cref="ForMatMul"/>) and pass it to the kernel entry points
+/// (<see cref="ForConv(Tensor, int, int)"/>, <see cref="ForLinear"/>, <see cref="ForMatMul"/>) and pass it to the kernel entry points
 /// that take it (<see cref="INNKernels.Conv2d(Tensor, PackedWeights, Tensor?, Conv2dParams, Tensor, in Epilogue)"/>,
 /// <see cref="ILinalgKernels.Linear(Tensor, PackedWeights, Tensor?, Tensor, in Epilogue)"/>); any number of threads may
 /// use it at once. It owns native memory: dispose it when the model is unloaded (a finalizer is the safety net).
@@ -27,8 +27,9 @@ public sealed unsafe class PackedWeights : IDisposable
     private float* _data;
 
     private PackedWeights(PackedWeightsKind kind, Shape shape, int groups, int rows, int depth, int cols, float scale, bool plain = false,
-        bool transposed = false)
+        bool transposed = false, bool winograd = false)
     {
+        IsWinograd = winograd;
         IsPlain = plain;
         IsTransposed = transposed;
         Kind = kind;
@@ -44,7 +45,8 @@ public sealed unsafe class PackedWeights : IDisposable
         long panels = aPanels ? (rows + Config.MR - 1) / Config.MR : ((transposed ? rows : cols) + Config.NR - 1) / Config.NR;
         int width = aPanels ? Config.MR : Config.NR;
         GroupFloats = plain ? (long)rows * depth : panels * width * depth;
-        long floats = Math.Max(1, GroupFloats * groups);
+        // Winograd: one A operand per transform component, U_ξ [Cout × Cin] at ξ·GroupFloats
+        long floats = Math.Max(1, GroupFloats * groups * (winograd ? Cpu.Conv.WinogradConv.Components : 1));
         Bytes = floats * sizeof(float);
         _data = (float*)NativeMemory.AlignedAlloc((nuint)Bytes, 64);
         GC.AddMemoryPressure(Bytes);
@@ -87,6 +89,12 @@ public sealed unsafe class PackedWeights : IDisposable
     /// <summary>True for a conv weight packed as B panels of Wᵀ [Cin/g·kh·kw, Cout/g] for small output planes (PackedConvSmall).</summary>
     internal bool IsTransposed { get; }
 
+    /// <summary>
+    /// True for a 3×3 conv weight transformed for Winograd F(4×4, 3×3): 36 A operands U_ξ = (G g Gᵀ)_ξ [Cout, Cin], each
+    /// <see cref="GroupFloats"/> long; it serves only stride-1, dilation-1, single-group convolutions (WinogradConv).
+    /// </summary>
+    internal bool IsWinograd { get; }
+
     /// <summary>Packed panels of group <paramref name="g"/>; throws when disposed.</summary>
     internal float* Group(int g, string op)
     {
@@ -118,6 +126,54 @@ public sealed unsafe class PackedWeights : IDisposable
         else
             for (int g = 0; g < groups; g++)
                 SgemmPack.PackA(false, src + (long)g * cog * k, k, 0, cog, 0, k, pw.Config.MR, pw._data + g * pw.GroupFloats);
+        return pw;
+    }
+
+    /// <summary>
+    /// Packs a convolution weight <paramref name="weight"/> [Cout, Cin/groups, kh, kw] (F32, any strides) for the
+    /// convolution <paramref name="p"/> of inputs [<paramref name="batch"/>, Cin, <paramref name="inputH"/>,
+    /// <paramref name="inputW"/>]: a 3×3, stride-1, dilation-1, single-group convolution is transformed for Winograd
+    /// F(4×4, 3×3) where that measured faster at this size (WinogradConv.Prefer), every other one packed as
+    /// <see cref="ForConv(Tensor, int, int)"/> does for its output plane. A Winograd-packed weight serves only
+    /// convolutions with those parameters (any input size and padding); the others serve any input.
+    /// </summary>
+    public static PackedWeights ForConv(Tensor weight, Conv2dParams p, int inputH, int inputW, int batch = 1)
+    {
+        Check("PackedWeights.ForConv", weight, 4, "[Cout, Cin/groups, kh, kw]");
+        int oh = (inputH + p.PadTop + p.PadBottom - p.DilationH * (weight.Size(2) - 1) - 1) / p.StrideH + 1;
+        int ow = (inputW + p.PadLeft + p.PadRight - p.DilationW * (weight.Size(3) - 1) - 1) / p.StrideW + 1;
+        if (Cpu.Conv.WinogradConv.Supports(weight.Size(2), weight.Size(3), p) && oh > 0 && ow > 0
+            && Cpu.Conv.WinogradConv.Prefer(weight.Size(1), weight.Size(0), oh, ow, batch))
+            return ForConvWinograd(weight);
+        return ForConv(weight, p.Groups, oh > 0 && ow > 0 ? oh * ow : 0);
+    }
+
+    /// <summary>Transforms a 3×3 weight [Cout, Cin, 3, 3] for Winograd F(4×4, 3×3) whatever the size (tests and benchmarks).</summary>
+    internal static PackedWeights ForConvWinograd(Tensor weight)
+    {
+        const string op = "PackedWeights.ForConv (Winograd)";
+        Check(op, weight, 4, "[Cout, Cin, 3, 3]");
+        if (weight.Size(2) != 3 || weight.Size(3) != 3)
+            throw new ShapeMismatchException($"{op}: Winograd F(4x4, 3x3) needs a 3x3 kernel, got weight {weight.Shape}.");
+        int cout = weight.Size(0), cin = weight.Size(1);
+        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, 1, cout, cin, 0, 1f, winograd: true);
+        using var wc = weight.Contiguous();
+        float* src = Cpu.CpuBackend.Ptr<float>(wc);
+        const int comps = Cpu.Conv.WinogradConv.Components;
+        long plane = (long)cout * cin;
+        float* u = (float*)NativeMemory.AlignedAlloc((nuint)(Math.Max(1, comps * plane) * sizeof(float)), 64);
+        try
+        {
+            // U_ξ[o, c] = (G g_oc Gᵀ)_ξ, then each U_ξ into MR-row panels of depth Cin
+            for (long oc = 0; oc < plane; oc++)
+                Cpu.Conv.WinogradTransforms.Filter(new ReadOnlySpan<float>(src + oc * 9, 9), u + oc, plane);
+            for (int xi = 0; xi < comps; xi++)
+                SgemmPack.PackA(false, u + xi * plane, cin, 0, cout, 0, cin, pw.Config.MR, pw._data + xi * pw.GroupFloats);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(u);
+        }
         return pw;
     }
 
@@ -162,7 +218,7 @@ public sealed unsafe class PackedWeights : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"PackedWeights({Kind}{Shape}{(Groups > 1 ? $", groups={Groups}" : "")}, {(IsPlain ? "depthwise" : IsTransposed ? "transposed " + Config.Name : Config.Name)}, {Bytes} B)";
+        $"PackedWeights({Kind}{Shape}{(Groups > 1 ? $", groups={Groups}" : "")}, {(IsPlain ? "depthwise" : IsTransposed ? "transposed " + Config.Name : IsWinograd ? "winograd F(4x4,3x3) " + Config.Name : Config.Name)}, {Bytes} B)";
 
     /// <summary>Frees the packed data.</summary>
     public void Dispose()

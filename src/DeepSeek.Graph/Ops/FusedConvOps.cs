@@ -127,7 +127,9 @@ public static class FusedConvOps
         var e = FusedActivation.Read(req.Node);
         // a constant bias is kept (contiguous) so runs need not be handed it
         var bias = req.Constants.Count > 2 && req.Constants[2] is { } bc ? bc.Contiguous().DetachFromScope() : null;
-        return new StaticFusedConv(PackedWeights.ForConv(w, geo.Params.Groups, geo.Output[2] * geo.Output[3]), bias, geo.Params, e);
+        // the input shape is known: a 3×3 stride-1 conv may get Winograd-transformed weights where they are faster
+        var packed = PackedWeights.ForConv(w, geo.Params, xm.Shape[2], xm.Shape[3], xm.Shape[0]);
+        return new StaticFusedConv(packed, bias, geo.Params, e);
     }
 
     // Run reads X, a computed B and Z from the executor and writes the planned output; the packed weight is shared read-only.

@@ -168,7 +168,8 @@ public sealed class FusedOpsTests
         Assert.NotNull(kernel);
         var y = Tensor.Empty(new Shape(1, 32, 14, 14));
         kernel!.Run([x, null, null, z], [y]); // the executor need not hand the packed weight or the kept bias back
-        AssertClose(want, y, 1e-5);
+        // a 3×3 stride-1 conv may run as Winograd F(4×4, 3×3), whose fp32 error scales with the output's magnitude
+        AssertClose(want, y, 1e-5 * (1 + want.ToDoubleArray().Max(Math.Abs)));
         // a computed weight, or a non-f32 input, falls back to the interpreter kernel
         Assert.Null(Static(node, [x, w, b, z], [false, false, true, false], new Shape(1, 32, 14, 14)));
         Assert.Null(Static(node, [x.To(DType.F64), w.To(DType.F64), null, null], [false, true, false, false], new Shape(1, 32, 14, 14)));
