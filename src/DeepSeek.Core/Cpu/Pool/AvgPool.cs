@@ -81,9 +81,14 @@ internal static unsafe class AvgPool
         });
     }
 
-    /// <summary>Adaptive average pooling, double accumulation (strided input).</summary>
+    /// <summary>Adaptive average pooling, double accumulation (strided input); a 1×1 output of F32 planes takes <see cref="GlobalAvgPool"/>.</summary>
     public static void Adaptive<T>(Tensor x, Tensor dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && GlobalAvgPool.Supports(x, dst))
+        {
+            GlobalAvgPool.Run(x, dst);
+            return;
+        }
         int c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
         int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
         long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2], sW = x.StridesArray[3];
