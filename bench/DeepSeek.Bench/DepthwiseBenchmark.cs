@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using DeepSeek.Backends;
+using DeepSeek.Graph;
+using DeepSeek.Graph.Compilation;
+using DeepSeek.Models;
 
 namespace DeepSeek.Bench;
 
@@ -11,6 +14,7 @@ internal static class DepthwiseBenchmark
 {
     public static int Run(BenchArgs args)
     {
+        if (args.Get("model") is { } model) return ModelCpu(model, args.Ints("batch", 1)[0], args.Ints("runs", 200)[0]);
         int[] threadCounts = args.Ints("threads", 1, 2);
         int rounds = args.Ints("rounds", 41)[0];
         int saved = DeepSeekOptions.Threads;
@@ -69,6 +73,31 @@ internal static class DepthwiseBenchmark
             dispose();
         }
         DeepSeekOptions.Threads = saved;
+        return 0;
+    }
+
+    // process CPU time per compiled forward at one thread (wall time on a shared box mostly measures the neighbours)
+    private static int ModelCpu(string name, int batch, int runs)
+    {
+        DeepSeekOptions.Threads = 1;
+        using var m = ModelZoo.CreateAny(name, new Generator(42));
+        m.Eval();
+        using var x = Tensor.RandN(new Shape(batch, 3, 224, 224), new Generator(7));
+        using var graph = Tracer.Trace(m.Forward, x, new DeepSeek.Graph.TraceOptions { BatchDimName = "batch", InputNames = ["input"] });
+        using var compiled = Compiler.Compile(graph);
+        Tensor[] inputs = [x];
+        for (int i = 0; i < 5; i++) foreach (var t in compiled.Run(inputs)) t.Dispose();
+        var proc = System.Diagnostics.Process.GetCurrentProcess();
+        var per = new List<double>();
+        for (int r = 0; r < 5; r++)
+        {
+            proc.Refresh();
+            var c0 = proc.TotalProcessorTime;
+            for (int i = 0; i < runs / 5; i++) foreach (var t in compiled.Run(inputs)) t.Dispose();
+            proc.Refresh();
+            per.Add((proc.TotalProcessorTime - c0).TotalMilliseconds / (runs / 5));
+        }
+        Console.WriteLine($"{name} batch {batch}, 1 thread: {per.Min():F2} ms CPU per forward (min of 5; all {string.Join(", ", per.Select(v => v.ToString("F2")))})");
         return 0;
     }
 

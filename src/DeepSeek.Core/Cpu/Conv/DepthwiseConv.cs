@@ -55,7 +55,7 @@ internal static unsafe partial class DepthwiseConv
         int parts = (oh + rowsFit - 1) / rowsFit;
         long blockItems = (long)n * body.Blocks;
         int threads = DeepSeekOptions.Threads;
-        if (threads > 1 && blockItems < 4L * threads) parts = Math.Max(parts, (int)Math.Min(oh, (4L * threads + blockItems - 1) / blockItems));
+        if (threads > 1 && blockItems < 8L * threads) parts = Math.Max(parts, (int)Math.Min(oh, (8L * threads + blockItems - 1) / blockItems));
         body.RowsPerPart = (oh + parts - 1) / parts;
         body.Parts = (oh + body.RowsPerPart - 1) / body.RowsPerPart;
         body.Items = checked((int)(blockItems * body.Parts));
@@ -63,7 +63,8 @@ internal static unsafe partial class DepthwiseConv
         body.InFloats = bandRows * rowFloats + SlackFloats;
         body.OutFloats = ((long)body.RowsPerPart * ow + Lanes) * Lanes;
         body.Chunks = CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * ow * kh * kw * Lanes + bandRows * rowFloats);
-        body.Chunks = Math.Min(body.Items, body.Chunks);
+        // a few chunks per thread: a worker the OS wakes late still finds work instead of watching the caller take it all
+        body.Chunks = body.Chunks <= 1 ? 1 : Math.Min(body.Items, 4 * body.Chunks);
         if (body.Chunks <= 1) { body.Chunks = 1; body.Run(0); }
         else WorkerPool.Shared.Run(body.Chunks, ref body);
     }

@@ -35,7 +35,8 @@ internal static unsafe class MaxPoolRows
         body.Parts = threads > 1 && planes < 4L * threads ? (int)Math.Min(oh, (4L * threads + planes - 1) / planes) : 1;
         body.RowsPerPart = (oh + body.Parts - 1) / body.Parts;
         body.Items = checked((int)(planes * body.Parts));
-        body.Chunks = Math.Min(body.Items, CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * (ow * p.KernelW + body.W * p.KernelH)));
+        int chunks = CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * (ow * p.KernelW + body.W * p.KernelH));
+        body.Chunks = chunks <= 1 ? 1 : Math.Min(body.Items, 4 * chunks); // several per thread: a late worker still gets a share
         if (body.Chunks <= 1) { body.Chunks = 1; body.Run(0); }
         else WorkerPool.Shared.Run(body.Chunks, ref body);
     }
