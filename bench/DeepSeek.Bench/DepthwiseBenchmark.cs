@@ -7,7 +7,7 @@ using DeepSeek.Models;
 namespace DeepSeek.Bench;
 
 /// <summary>
-/// <c>dw</c>: median µs of the MobileNetV3 / ResNet small kernels (depthwise convs with their fused epilogue, ResNet's
+/// <c>dw</c>: median µs of the MobileNetV3 / ResNet small kernels (depthwise convs with their fused epilogue, the RGB stem convs, ResNet's
 /// MaxPool, GlobalAveragePool-sized adaptive pools) at 1 and 2 threads, median and minimum (the box is shared), through the backend entry points the compiled plan uses.
 /// </summary>
 internal static class DepthwiseBenchmark
@@ -27,6 +27,9 @@ internal static class DepthwiseBenchmark
             Dw("dw 240ch 14² k5 s1", 1, 240, 14, 5, 1, EpilogueActivation.None),
             Dw("dw 576ch 7² k5 s1", 1, 576, 7, 5, 1, EpilogueActivation.None),
             Dw("dw 576ch 7² k5 s1 batch 8", 8, 576, 7, 5, 1, EpilogueActivation.HardSwish),
+            Stem("stem conv 3→16 224² k3 s2 HardSwish", 1, 16, 3, EpilogueActivation.HardSwish),
+            Stem("stem conv 3→64 224² k7 s2 Relu", 1, 64, 7, EpilogueActivation.Relu),
+            Stem("stem conv 3→64 224² k7 s2 Relu batch 8", 8, 64, 7, EpilogueActivation.Relu),
             MaxPool("maxpool 64ch 112² k3 s2 p1", 1, 64, 112),
             MaxPool("maxpool 64ch 112² k3 s2 p1 batch 8", 8, 64, 112),
             Gap("gap 96ch 14²", 96, 14),
@@ -111,6 +114,19 @@ internal static class DepthwiseBenchmark
         int o = (hw + 2 * (k / 2) - k) / s + 1;
         var y = Tensor.Zeros(n, c, o, o);
         var pw = PackedWeights.ForConv(w, c, o * o);
+        var e = new Epilogue(act);
+        return (name, () => x.Backend.Conv2d(x, pw, b, p, y, e), () => { pw.Dispose(); x.Dispose(); w.Dispose(); b.Dispose(); y.Dispose(); });
+    }
+
+    private static (string, Action, Action) Stem(string name, int n, int cout, int k, EpilogueActivation act)
+    {
+        var g = new Generator(4);
+        var x = Tensor.RandN(new Shape(n, 3, 224, 224), g);
+        var w = Tensor.RandN(new Shape(cout, 3, k, k), g);
+        var b = Tensor.RandN(new Shape(cout), g);
+        var p = new Conv2dParams(2, 2, k / 2, k / 2, k / 2, k / 2, 1, 1, 1);
+        var y = Tensor.Zeros(n, cout, 112, 112);
+        var pw = PackedWeights.ForConv(w, 1, 112 * 112);
         var e = new Epilogue(act);
         return (name, () => x.Backend.Conv2d(x, pw, b, p, y, e), () => { pw.Dispose(); x.Dispose(); w.Dispose(); b.Dispose(); y.Dispose(); });
     }
