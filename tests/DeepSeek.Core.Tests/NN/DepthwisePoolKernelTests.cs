@@ -7,7 +7,7 @@ using static DeepSeek.Tests.NN.NNRef;
 namespace DeepSeek.Tests.NN;
 
 /// <summary>
-/// The channel-blocked depthwise convolution, MaxPoolRows and GlobalAvgPool against scalar double-accumulation references
+/// The channel-blocked depthwise convolution, MaxPoolRows, AvgPoolRows and GlobalAvgPool against scalar double-accumulation references
 /// over MobileNet/ResNet edge shapes, at 1 and 2 threads.
 /// </summary>
 [Collection("GlobalState")]
@@ -180,6 +180,30 @@ public class DepthwisePoolKernelTests
                 using var y = Tensor.Full(new Shape(n, c, oh, ow), 7f);
                 CpuBackend.Instance.MaxPool2d(xn, p, y, null);
                 TestUtil.AssertClose(expected, y.ToDoubleArray(), 0, 0);
+            });
+    }
+
+    // n, c, h, w, kh, kw, stride, pad, ceil, count_include_pad
+    [Theory]
+    [InlineData(1, 8, 14, 14, 3, 3, 1, 1, false, true)]
+    [InlineData(2, 3, 13, 11, 3, 3, 2, 1, false, false)]
+    [InlineData(1, 5, 13, 11, 3, 3, 2, 1, true, true)]
+    [InlineData(1, 5, 13, 11, 3, 3, 2, 1, true, false)]
+    [InlineData(3, 2, 7, 7, 2, 2, 2, 0, true, true)]
+    [InlineData(1, 4, 20, 37, 5, 3, 3, 1, false, false)]
+    [InlineData(1, 2, 40, 57, 2, 2, 2, 0, false, true)]
+    [InlineData(2, 2, 1, 1, 3, 3, 1, 1, false, false)]
+    public void AvgPool_MatchesReference(int n, int c, int h, int w, int kh, int kw, int s, int pad, bool ceil, bool includePad)
+    {
+        using var x = Randn(97, n, c, h, w);
+        var expected = NNRef.AvgPool(x.ToDoubleArray(), n * c, h, w, kh, kw, s, s, pad, pad, ceil, includePad, out int oh, out int ow);
+        Assert.True(AvgPoolRows.Supports(x, new Pool2dParams(kh, kw, s, s, pad, pad, pad, pad)) || SimdInfo.Level < SimdLevel.Avx2);
+        foreach (int threads in new[] { 1, 2 })
+            WithThreads(threads, () =>
+            {
+                using var y = x.AvgPool2d((kh, kw), (s, s), (pad, pad), ceil, includePad);
+                Assert.Equal(new Shape(n, c, oh, ow), y.Shape);
+                TestUtil.AssertClose(expected, y.ToDoubleArray(), 1e-5, 1e-6);
             });
     }
 
