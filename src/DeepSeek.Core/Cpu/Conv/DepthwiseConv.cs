@@ -61,7 +61,7 @@ internal static unsafe partial class DepthwiseConv
         body.Items = checked((int)(blockItems * body.Parts));
         int bandRows = (body.RowsPerPart - 1) * p.StrideH + (kh - 1) * p.DilationH + 1;
         body.InFloats = bandRows * rowFloats + SlackFloats;
-        body.OutFloats = ((long)body.RowsPerPart * ow + Lanes) * Lanes;
+        body.OutFloats = ((long)body.RowsPerPart * ow + Lanes) * Lanes + (long)kh * kw * (Lanes + 1); // outputs, weights, tap offsets
         body.Chunks = CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * ow * kh * kw * Lanes + bandRows * rowFloats);
         // a few chunks per thread: a worker the OS wakes late still finds work instead of watching the caller take it all
         body.Chunks = body.Chunks <= 1 ? 1 : Math.Min(body.Items, 4 * body.Chunks);

@@ -62,7 +62,7 @@ internal static unsafe partial class DepthwiseConv
             FillBand(src, inBuf, iyStart, bandRows);
 
             // weights as [tap][8 channels] (lanes past the last channel repeat it: their outputs are never stored)
-            float* wv = stackalloc float[taps * Lanes];
+            float* wv = outBuf + OutFloats - (long)taps * (Lanes + 1); // [tap][8] weights, then the tap offsets, past the outputs
             for (int k = 0; k < Lanes; k++) src[k] = (float*)W + (long)Math.Min(c0 + k, C - 1) * taps;
             TransposeIn(src, 0, taps, taps, taps, wv);
             float* bv = stackalloc float[Lanes];
@@ -134,7 +134,7 @@ internal static unsafe partial class DepthwiseConv
                             outBuf + ((long)r * OW + ox) * Lanes);
                 return;
             }
-            int* toff = stackalloc int[taps];
+            int* toff = (int*)(wv + taps * Lanes);
             for (int i = 0, t = 0; i < KH; i++)
                 for (int j = 0; j < KW; j++) toff[t++] = (i * DilH * Wp + j * DilW) * Lanes;
             nint* p = stackalloc nint[Lanes];
