@@ -63,8 +63,8 @@ internal static unsafe partial class DepthwiseConv
         body.InFloats = bandRows * rowFloats + SlackFloats;
         body.OutFloats = ((long)body.RowsPerPart * ow + Lanes) * Lanes + (long)kh * kw * (Lanes + 1); // outputs, weights, tap offsets
         body.Chunks = CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * ow * kh * kw * Lanes + bandRows * rowFloats);
-        // a few chunks per thread: a worker the OS wakes late still finds work instead of watching the caller take it all
-        body.Chunks = body.Chunks <= 1 ? 1 : Math.Min(body.Items, 4 * body.Chunks);
+        // one chunk per thread (the pool starts a worker per chunk); the pool's dynamic claims let the caller take a late worker's share
+        body.Chunks = Math.Min(body.Items, body.Chunks);
         if (body.Chunks <= 1) { body.Chunks = 1; body.Run(0); }
         else WorkerPool.Shared.Run(body.Chunks, ref body);
     }

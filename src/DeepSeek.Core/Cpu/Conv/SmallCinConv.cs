@@ -68,7 +68,7 @@ internal static unsafe partial class SmallCinConv
             body.Wg = (nint)wg;
             body.Bg = (nint)bg;
             int chunks = CpuParallel.Chunks(body.Items, (long)rows * ow * taps * cout);
-            body.Chunks = chunks <= 1 ? 1 : Math.Min(body.Items, 4 * chunks);
+            body.Chunks = Math.Min(body.Items, chunks); // one per thread: the pool starts a worker per chunk
             if (body.Chunks == 1) body.Run(0);
             else WorkerPool.Shared.Run(body.Chunks, ref body);
         }

@@ -37,7 +37,7 @@ internal static unsafe class AvgPoolRows
         body.RowsPerPart = (oh + body.Parts - 1) / body.Parts;
         body.Items = checked((int)(planes * body.Parts));
         int chunks = CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * (ow * p.KernelW + body.W * p.KernelH));
-        body.Chunks = chunks <= 1 ? 1 : Math.Min(body.Items, 4 * chunks); // several per thread: a late worker still gets a share
+        body.Chunks = Math.Min(body.Items, chunks); // one per thread: the pool starts a worker per chunk
         if (body.Chunks <= 1) { body.Chunks = 1; body.Run(0); }
         else WorkerPool.Shared.Run(body.Chunks, ref body);
     }
