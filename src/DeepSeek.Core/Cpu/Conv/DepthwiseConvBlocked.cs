@@ -53,7 +53,7 @@ internal static unsafe partial class DepthwiseConv
             int iyStart = oy0 * StrH - PadT, bandRows = (rows - 1) * StrH + (KH - 1) * DilH + 1;
             if (cleared != part)
             {
-                new Span<float>(inBuf, checked((int)((long)bandRows * Wp * Lanes + SlackFloats))).Clear();
+                ClearFrame(inBuf, iyStart, bandRows);
                 cleared = part;
             }
             int taps = KH * KW;
@@ -95,6 +95,23 @@ internal static unsafe partial class DepthwiseConv
                 case EpilogueActivation.GeluTanh: TransposeOut<ActGeluTanh>(outBuf, dst, res, valid, count, a, be); break;
                 default: throw new ArgumentOutOfRangeException(nameof(Act), Act, "DepthwiseConv: unknown epilogue activation");
             }
+        }
+
+        // Zeros wherever the band's windows leave the input (rows above/below it, columns left/right of it, the slack);
+        // FillBand overwrites everything else, so this holds for every item of the same band geometry.
+        private readonly void ClearFrame(float* buf, int iyStart, int bandRows)
+        {
+            int copyW = Math.Clamp(Wp - PadL, 0, Wd), left = Math.Min(PadL, Wp);
+            int iyLo = Math.Max(0, iyStart), iyHi = Math.Min(H, iyStart + bandRows);
+            for (int r = 0; r < bandRows; r++)
+            {
+                int iy = iyStart + r;
+                float* row = buf + (long)r * Wp * Lanes;
+                if (iy < iyLo || iy >= iyHi || copyW == 0) { new Span<float>(row, Wp * Lanes).Clear(); continue; }
+                new Span<float>(row, left * Lanes).Clear();
+                if (Wp > PadL + copyW) new Span<float>(row + (PadL + copyW) * Lanes, (Wp - PadL - copyW) * Lanes).Clear();
+            }
+            new Span<float>(buf + (long)bandRows * Wp * Lanes, SlackFloats).Clear();
         }
 
         // The band's input rows iyStart … iyStart+bandRows-1 as [r][cx][8]; the zero padding around them is already there.
