@@ -186,6 +186,7 @@ internal static unsafe partial class SmallCinConv
     }
 
     // row[k·sw + q] → dst[q·wph + k] for the sw phases q (stride 2 with two-source permutes, else scalar)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
     private static void SplitPhases(float* row, float* dst, int sw, int wph)
     {
         int k = 0;

@@ -94,6 +94,7 @@ internal static unsafe class AvgPoolRows
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
         private readonly void Horizontal(float* t, float* oy, float* inv, float rowInv)
         {
             int kw = P.KernelW, sw = P.StrideW, xo = 0;
@@ -130,6 +131,7 @@ internal static unsafe class AvgPoolRows
         return Avx2.Permute4x64(s.AsDouble(), 0b11_01_10_00).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
     private static void AddInto(float* acc, float* r, int n)
     {
         int i = 0;

@@ -42,6 +42,7 @@ internal static unsafe class GlobalAvgPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
     private static float Sum(float* p, long n)
     {
         var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;

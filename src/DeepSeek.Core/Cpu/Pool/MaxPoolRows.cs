@@ -89,6 +89,7 @@ internal static unsafe class MaxPoolRows
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
         private readonly void Horizontal(float* t, float* oy)
         {
             int kw = P.KernelW, dw = P.DilationW, sw = P.StrideW, xo = 0;
@@ -124,6 +125,7 @@ internal static unsafe class MaxPoolRows
         return Avx2.Permute4x64(s.AsDouble(), 0b11_01_10_00).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
     private static void MaxInto(float* acc, float* r, int n)
     {
         int i = 0;
