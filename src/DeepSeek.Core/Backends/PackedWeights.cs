@@ -115,11 +115,12 @@ public sealed unsafe class PackedWeights : IDisposable
         int cog = weight.Size(0) / groups;
         int k = checked(weight.Size(1) * weight.Size(2) * weight.Size(3));
         bool depthwise = groups > 1 && cog == 1 && weight.Size(1) == 1;
-        bool transposed = !depthwise && Cpu.Conv.PackedConv.PreferTransposed(cog, outputPixels, SgemmConfig.ForCurrentLevel());
-        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, groups, cog, k, 0, 1f, depthwise, transposed);
+        bool plain = depthwise || Cpu.Conv.SmallCinConv.KeepsPlain(groups, weight.Size(1)); // direct kernels read [Cout, Cin·kh·kw]
+        bool transposed = !plain && Cpu.Conv.PackedConv.PreferTransposed(cog, outputPixels, SgemmConfig.ForCurrentLevel());
+        var pw = new PackedWeights(PackedWeightsKind.Conv, weight.Shape, groups, cog, k, 0, 1f, plain, transposed);
         using var wc = weight.Contiguous();
         float* src = Cpu.CpuBackend.Ptr<float>(wc);
-        if (depthwise) new ReadOnlySpan<float>(src, groups * k).CopyTo(new Span<float>(pw._data, groups * k));
+        if (plain) new ReadOnlySpan<float>(src, groups * cog * k).CopyTo(new Span<float>(pw._data, groups * cog * k));
         else if (transposed)
             for (int g = 0; g < groups; g++)
                 SgemmPack.PackB(true, src + (long)g * cog * k, k, 0, k, 0, cog, pw.Config.NR, pw._data + g * pw.GroupFloats);

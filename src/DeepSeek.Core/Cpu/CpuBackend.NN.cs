@@ -94,6 +94,7 @@ public sealed unsafe partial class CpuBackend
         if (w.IsWinograd) { WinogradConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, bc, p, dst, residual, epilogue, op, w.Shape); return; }
         if (!w.IsPlain) PackedConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue, w.IsTransposed);
         else if (DepthwiseConv.Supports(x, w.Shape[0], w.Shape[1], p)) DepthwiseConv.Run(x, w.Group(0, op), w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
+        else if (SmallCinConv.Supports(x, w.Shape[1], p)) SmallCinConv.Run(x, w.Group(0, op), w.Shape[0], w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
         else ConvPackingWeights(x, w.Group(0, op), w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
     }
 

@@ -85,6 +85,9 @@ public static class StaticConvPool
     {
         if (req.Outputs.Count != 1 || req.Inputs.Count != 1 || In(req, 0) is not { } x) return null;
         if (!IsFloat(x.DType) || x.Shape.Rank < 3 || req.Outputs[0].DType != x.DType) return null;
+        // 2-d: the backend's adaptive pool to 1×1, a tight per-plane sum on the CPU (MobileNetV3's SE blocks call it ~30
+        // times per forward); other ranks reduce over the spatial axes
+        if (x.Shape.Rank == 4) return new DelegateStaticKernel((ins, outs) => outs[0].Backend.AdaptiveAvgPool2d(ins[0]!, outs[0]));
         var axes = Enumerable.Range(2, x.Shape.Rank - 2).ToArray();
         return new DelegateStaticKernel((ins, outs) => outs[0].Backend.Reduce(ReduceOp.Mean, ins[0]!, axes, outs[0]));
     }

@@ -1,8 +1,8 @@
 // Average pooling (PyTorch semantics: with count_include_pad the divisor is the window clipped to the padded
 // input, else the number of real cells) and adaptive average pooling (cell i spans floor(i·H/O) … ceil((i+1)·H/O)).
-// The fast F32 path sums the window's rows with SIMD (TensorPrimitives) and then slides along the row.
+// The fast F32 path is AvgPoolRows (SIMD row sums into a zero-framed row, vector window sums along it); a 1×1 adaptive
+// output of F32 planes is GlobalAvgPool.
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace DeepSeek.Backends.Cpu.Pool;
 
@@ -11,7 +11,7 @@ internal static unsafe class AvgPool
     /// <summary>Runs the fastest applicable path.</summary>
     public static void Run<T>(Tensor x, Pool2dParams p, Tensor dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && x.StridesArray[3] == 1 && SimdInfo.UseAvx2) Rows(x, p, dst);
+        if (typeof(T) == typeof(float) && dst.IsContiguous && AvgPoolRows.Supports(x, p)) AvgPoolRows.Run(x, p, dst);
         else Reference<T>(x, p, dst);
     }
 
@@ -50,40 +50,14 @@ internal static unsafe class AvgPool
         });
     }
 
-    private static void Rows(Tensor x, Pool2dParams p, Tensor dst)
-    {
-        int c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
-        int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
-        long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2];
-        nint xp = (nint)CpuBackend.Ptr<float>(x), dp = (nint)CpuBackend.Ptr<float>(dst);
-        CpuParallel.For(dst.Numel / Math.Max(1L, (long)oh * ow), (long)oh * ow * p.KernelH * p.KernelW, (s, e) =>
-        {
-            var tmp = new float[w];
-            for (long u = s; u < e; u++)
-            {
-                float* plane = (float*)xp + u / c * sN + u % c * sC;
-                float* o = (float*)dp + u * oh * ow;
-                for (int y = 0; y < oh; y++)
-                {
-                    Divisor(p, y, 0, h, w, out int y0, out int y1, out _, out _);
-                    Array.Clear(tmp);
-                    for (int iy = y0; iy < y1; iy++)
-                        TensorPrimitives.Add(tmp, new ReadOnlySpan<float>(plane + iy * sH, w), tmp);
-                    for (int xo = 0; xo < ow; xo++)
-                    {
-                        int div = Divisor(p, y, xo, h, w, out _, out _, out int x0, out int x1);
-                        float acc = 0;
-                        for (int ix = x0; ix < x1; ix++) acc += tmp[ix];
-                        o[y * ow + xo] = div == 0 ? float.NaN : acc / div;
-                    }
-                }
-            }
-        });
-    }
-
-    /// <summary>Adaptive average pooling, double accumulation (strided input).</summary>
+    /// <summary>Adaptive average pooling, double accumulation (strided input); a 1×1 output of F32 planes takes <see cref="GlobalAvgPool"/>.</summary>
     public static void Adaptive<T>(Tensor x, Tensor dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && GlobalAvgPool.Supports(x, dst))
+        {
+            GlobalAvgPool.Run(x, dst);
+            return;
+        }
         int c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
         int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
         long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2], sW = x.StridesArray[3];

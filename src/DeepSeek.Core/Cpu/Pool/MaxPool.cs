@@ -1,8 +1,7 @@
-// Max pooling over NCHW planes. The fast F32 path (no indices, no dilation, unit column stride) first reduces the
-// window's rows with a vertical elementwise max (SIMD via TensorPrimitives), then slides the window along the row;
-// the generic path is the scalar reference. Both clip windows to the input, so padding never wins, and NaN propagates.
+// Max pooling over NCHW planes: the fast F32 path without indices is MaxPoolRows (vertical SIMD max into a −∞-framed
+// row, then vector maxima along it); the generic path is the scalar reference. Both clip windows to the input, so
+// padding never wins, and NaN propagates.
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace DeepSeek.Backends.Cpu.Pool;
 
@@ -11,9 +10,8 @@ internal static unsafe class MaxPool
     /// <summary>Runs the fastest applicable path.</summary>
     public static void Run<T>(Tensor x, Pool2dParams p, Tensor dst, Tensor? indices) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && indices is null && p.DilationH == 1 && p.DilationW == 1
-            && x.StridesArray[3] == 1 && SimdInfo.UseAvx2)
-            Rows(x, p, dst);
+        if (typeof(T) == typeof(float) && indices is null && dst.IsContiguous && MaxPoolRows.Supports(x))
+            MaxPoolRows.Run(x, p, dst);
         else
             Reference<T>(x, p, dst, indices);
     }
@@ -59,48 +57,6 @@ internal static unsafe class MaxPool
                         o[y * ow + xo] = best;
                         if (oi != null) oi[y * ow + xo] = bi;
                     }
-            }
-        });
-    }
-
-    // Vertical max of the window's rows into a row buffer, then a horizontal sliding max.
-    private static void Rows(Tensor x, Pool2dParams p, Tensor dst)
-    {
-        int c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
-        int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
-        long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2];
-        nint xp = (nint)CpuBackend.Ptr<float>(x), dp = (nint)CpuBackend.Ptr<float>(dst);
-        CpuParallel.For(dst.Numel / Math.Max(1L, (long)oh * ow), (long)oh * ow * p.KernelH * p.KernelW, (s, e) =>
-        {
-            var tmp = new float[w];
-            for (long u = s; u < e; u++)
-            {
-                float* plane = (float*)xp + u / c * sN + u % c * sC;
-                float* o = (float*)dp + u * oh * ow;
-                for (int y = 0; y < oh; y++)
-                {
-                    int y0 = Math.Max(0, y * p.StrideH - p.PadTop), y1 = Math.Min(h, y * p.StrideH - p.PadTop + p.KernelH);
-                    if (y1 <= y0)
-                    {
-                        new Span<float>(o + y * ow, ow).Fill(float.NegativeInfinity);
-                        continue;
-                    }
-                    new ReadOnlySpan<float>(plane + y0 * sH, w).CopyTo(tmp);
-                    for (int iy = y0 + 1; iy < y1; iy++)
-                        TensorPrimitives.Max(tmp, new ReadOnlySpan<float>(plane + iy * sH, w), tmp);
-                    for (int xo = 0; xo < ow; xo++)
-                    {
-                        int x0 = Math.Max(0, xo * p.StrideW - p.PadLeft), x1 = Math.Min(w, xo * p.StrideW - p.PadLeft + p.KernelW);
-                        float best = x1 > x0 ? tmp[x0] : float.NegativeInfinity;
-                        for (int ix = x0 + 1; ix < x1; ix++)
-                        {
-                            float v = tmp[ix];
-                            if (v > best || float.IsNaN(v)) best = v;
-                            if (float.IsNaN(best)) break;
-                        }
-                        o[y * ow + xo] = best;
-                    }
-                }
             }
         });
     }
