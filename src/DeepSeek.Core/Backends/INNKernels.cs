@@ -66,6 +66,7 @@ public interface INNKernels
     /// <summary>
     /// Layer normalization of <paramref name="x"/> [M, K] over its last dimension into <paramref name="dst"/> [M, K]
     /// (biased variance), then y·weight + bias with optional <paramref name="weight"/>/<paramref name="bias"/> [K].
+    /// An x of higher rank [..., K] (dst of the same shape, contiguous) is normalised row by row over its last dimension.
     /// </summary>
     void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor dst);
 

@@ -115,10 +115,12 @@ public sealed class CompiledGraph : IDisposable
     }
 
     // the plan for the inputs' signature: the last one used when it matches (no allocation), else built once and cached
-    private ExecutionPlan PlanFor(ReadOnlySpan<Tensor> inputs)
+    private ExecutionPlan PlanFor(ReadOnlySpan<Tensor> inputs) =>
+        _last is { } last && last.Accepts(inputs) ? last : LookUpPlan(inputs.ToArray());
+
+    // apart from PlanFor so that the fast path does not allocate this method's closure
+    private ExecutionPlan LookUpPlan(Tensor[] array)
     {
-        if (_last is { } last && last.Accepts(inputs)) return last;
-        var array = inputs.ToArray();
         var plan = _plans.GetOrAdd(InputSignature.Of(array), _ => new Lazy<ExecutionPlan>(
             () => ExecutionPlan.Create(Graph, array, fallback: _interpreter.Registry), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
         _last = plan;

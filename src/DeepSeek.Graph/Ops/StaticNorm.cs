@@ -52,6 +52,11 @@ public static class StaticNorm
         int m = (int)(x.Shape.Numel / Math.Max(1, k));
         double eps = req.Node.GetFloat("epsilon", 1e-5f);
         bool hasBias = bias is not null;
+        if (axis == x.Shape.Rank - 1 && axis > 0)
+        {
+            // normalising the last dim only: the backend reads [..., K] rows directly, so no views are made per run
+            return new DelegateStaticKernel((ins, outs) => outs[0].Backend.LayerNorm(ins[0]!, ins[1], hasBias ? ins[2] : null, eps, outs[0]));
+        }
         return new DelegateStaticKernel((ins, outs) =>
         {
             using var x2 = ins[0]!.Reshape(m, k);

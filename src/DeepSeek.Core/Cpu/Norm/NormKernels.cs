@@ -107,30 +107,44 @@ internal static unsafe class NormKernels
         }, minWorkPerThread: StreamingMinWork);
     }
 
-    /// <summary>Layer normalization over the last dim of x [M, K] (see <see cref="INNKernels.LayerNorm"/>).</summary>
+    /// <summary>Layer normalization over the last dim of x [M, K] or, contiguous, [..., K] (see <see cref="INNKernels.LayerNorm"/>).</summary>
     public static void LayerNorm<T>(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = x.ShapeArray[0], k = x.ShapeArray[1];
+        int k = x.ShapeArray[^1];
+        long m = x.Rank == 2 ? x.ShapeArray[0] : x.Numel / Math.Max(1, k);
         using Tensor? xc = x.IsContiguous ? null : x.Contiguous();
         using Tensor? wc = weight is null || weight.IsContiguous ? null : weight.Contiguous();
         using Tensor? bc = bias is null || bias.IsContiguous ? null : bias.Contiguous();
         var xv = xc ?? x;
         var wv = wc ?? weight;
         var bv = bc ?? bias;
-        nint xp = (nint)CpuBackend.Ptr<T>(xv), dp = (nint)CpuBackend.Ptr<T>(dst);
-        nint gp = wv is null ? 0 : (nint)CpuBackend.Ptr<T>(wv), bp = bv is null ? 0 : (nint)CpuBackend.Ptr<T>(bv);
-        CpuParallel.For(m, (long)k * 4, (s, e) =>
+        var body = new LayerNormRows<T>
         {
+            X = CpuBackend.Ptr<T>(xv), Dst = CpuBackend.Ptr<T>(dst),
+            Gamma = wv is null ? null : CpuBackend.Ptr<T>(wv), Beta = bv is null ? null : CpuBackend.Ptr<T>(bv), K = k, Eps = eps,
+        };
+        CpuParallel.For(m, (long)k * 4, ref body);
+    }
+
+    private struct LayerNormRows<T> : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Dst, Gamma, Beta;
+        public int K;
+        public double Eps;
+
+        public readonly void Run(long s, long e)
+        {
+            int k = K;
             for (long r = s; r < e; r++)
             {
-                T* row = (T*)xp + r * k;
+                T* row = X + r * k;
                 double mean = NormMath.Sum(row, k) / k;
                 double var = NormMath.SumSqDev(row, k, mean) / k;
-                double rstd = 1 / Math.Sqrt(var + eps);
-                NormMath.NormalizeRow(row, (T*)dp + r * k, k, mean, rstd, (T*)gp, (T*)bp);
+                double rstd = 1 / Math.Sqrt(var + Eps);
+                NormMath.NormalizeRow(row, Dst + r * k, k, mean, rstd, Gamma, Beta);
             }
-        });
+        }
     }
 
     /// <summary>Group normalization over x [N, C, L] (see <see cref="INNKernels.GroupNorm"/>).</summary>
