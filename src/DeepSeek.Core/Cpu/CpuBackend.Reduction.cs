@@ -105,19 +105,30 @@ public sealed unsafe partial class CpuBackend
             expect[a] = 1;
         }
         if (!dst.IsContiguous || dst.Shape != new Shape(expect))
-            throw new ShapeMismatchException($"{op}: destination must be contiguous with the keep-dim shape {Shape.Format(expect)}, got {dst.Shape}.");
+            throw new ShapeMismatchException($"{op}: destination must be contiguous with the keep-dim shape {Shape.Format(expect)} (or it without the reduced dims), got {dst.Shape}.");
     }
 
     // the valid case of CheckKeepDim, tested without allocating
+    // (or dst has the keep-dim shape with the reduced dims dropped: the same contiguous elements, keepdims=0)
     private static bool KeepDimMatches(Tensor src, int[] axes, Tensor dst)
     {
-        if (!dst.IsContiguous || dst.Rank != src.Rank) return false;
+        if (!dst.IsContiguous) return false;
         foreach (var a in axes) if (a < 0 || a >= src.Rank) return false;
+        if (dst.Rank == src.Rank)
+        {
+            for (int d = 0; d < src.Rank; d++)
+            {
+                bool reduced = Array.IndexOf(axes, d) >= 0;
+                if (dst.ShapeArray[d] != (reduced ? 1 : src.ShapeArray[d])) return false;
+            }
+            return true;
+        }
+        int k = 0;
         for (int d = 0; d < src.Rank; d++)
         {
-            bool reduced = Array.IndexOf(axes, d) >= 0;
-            if (dst.ShapeArray[d] != (reduced ? 1 : src.ShapeArray[d])) return false;
+            if (Array.IndexOf(axes, d) >= 0) continue;
+            if (k >= dst.Rank || dst.ShapeArray[k++] != src.ShapeArray[d]) return false;
         }
-        return true;
+        return k == dst.Rank;
     }
 }
