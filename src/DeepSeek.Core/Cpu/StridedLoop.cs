@@ -12,6 +12,8 @@ internal unsafe interface IRowKernel
 /// Dimensions are first coalesced (adjacent dims merge when every operand is contiguous across them, size-1
 /// dims drop), so most elementwise work becomes one long row or a few long rows; the kernel then sees
 /// (pointer, byte stride) per operand for each row and can take SIMD paths when strides are element-sized or 0.
+/// Plans are immutable and cached per thread by layout, and rows fan out through struct bodies, so a steady-state
+/// elementwise call allocates nothing.
 /// </summary>
 internal static unsafe class StridedLoop
 {
