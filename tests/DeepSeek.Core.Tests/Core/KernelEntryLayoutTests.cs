@@ -158,4 +158,29 @@ public sealed class KernelEntryLayoutTests
                 Assert.Equal((xv[r * 40 + i] - mean) * rstd * wv[i] + bv[i], got[r * 40 + i], 1e-4);
         }
     }
+
+    [Fact]
+    public void InferenceBatchNormReadsNchwAsPlanes()
+    {
+        using var x = RandN(13, 2, 3, 4, 5);
+        using var mean = RandN(14, 3);
+        using var varRaw = RandN(15, 3);
+        using var variance = varRaw.Abs();
+        using var w = RandN(16, 3);
+        using var b = RandN(17, 3);
+        using var dst = Tensor.Zeros(2, 3, 4, 5);
+        x.Backend.BatchNorm(x, mean, variance, w, b, false, 0, 1e-5, dst);
+        var xv = x.ToArray<float>();
+        var m = mean.ToArray<float>();
+        var v = variance.ToArray<float>();
+        var wv = w.ToArray<float>();
+        var bv = b.ToArray<float>();
+        var got = dst.ToArray<float>();
+        for (int i = 0; i < xv.Length; i++)
+        {
+            int c = i / 20 % 3;
+            double expect = (xv[i] - (double)m[c]) / Math.Sqrt(v[c] + 1e-5) * wv[c] + bv[c];
+            Assert.Equal(expect, got[i], 1e-4);
+        }
+    }
 }
