@@ -20,7 +20,8 @@ public interface IElementwiseKernels
     void Unary(UnaryOp op, Tensor src, Tensor dst, double alpha = 0, double beta = 0);
 
     /// <summary>
-    /// dst = op(a, b) elementwise; a, b and dst share shape and dtype. For <see cref="BinaryOp.Add"/> and
+    /// dst = op(a, b) elementwise; a, b and dst share the dtype, and a's and b's shapes equal dst's or broadcast to it
+    /// (numpy rules, as if expanded with <see cref="Tensor.BroadcastTo(Shape)"/>). For <see cref="BinaryOp.Add"/> and
     /// <see cref="BinaryOp.Sub"/>, b is scaled by <paramref name="alpha"/> first (torch.add's alpha).
     /// Integer division or remainder by zero throws <see cref="DivideByZeroException"/>; integer overflow wraps.
     /// </summary>

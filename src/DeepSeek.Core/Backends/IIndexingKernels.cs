@@ -25,7 +25,8 @@ public interface IIndexingKernels
     /// <summary>
     /// dst = src with dimension <paramref name="axis"/> indexed by the 1-d <paramref name="index"/>:
     /// dst[…, k, …] = src[…, index[k], …]. dst has src's shape with that dimension replaced by index's length.
-    /// Any dtype (same for src and dst).
+    /// Any dtype (same for src and dst). An index of another rank selects by its elements in row-major order and its
+    /// shape replaces the dimension in dst (ONNX Gather; a 0-d index drops it).
     /// </summary>
     void IndexSelect(Tensor src, int axis, Tensor index, Tensor dst);
 

@@ -55,7 +55,8 @@ public interface INNKernels
     void AdaptiveAvgPool2d(Tensor x, Tensor dst);
 
     /// <summary>
-    /// Batch normalization of <paramref name="x"/> [N, C, L] (L = product of spatial dims) into <paramref name="dst"/> [N, C, L].
+    /// Batch normalization of <paramref name="x"/> [N, C, L] (L = product of spatial dims) into <paramref name="dst"/> [N, C, L];
+    /// x and a contiguous dst may also be [N, C, ...] (rank ≥ 2), read as L = the product of the trailing dims.
     /// Training: normalises with the batch mean and biased variance over (N, L) and, when given, updates
     /// <paramref name="runningMean"/>/<paramref name="runningVar"/> [C] in place with momentum (the unbiased variance, like PyTorch).
     /// Eval: normalises with the running statistics. <paramref name="weight"/>/<paramref name="bias"/> [C] are optional.
@@ -66,6 +67,7 @@ public interface INNKernels
     /// <summary>
     /// Layer normalization of <paramref name="x"/> [M, K] over its last dimension into <paramref name="dst"/> [M, K]
     /// (biased variance), then y·weight + bias with optional <paramref name="weight"/>/<paramref name="bias"/> [K].
+    /// An x of higher rank [..., K] (dst of the same shape, contiguous) is normalised row by row over its last dimension.
     /// </summary>
     void LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor dst);
 

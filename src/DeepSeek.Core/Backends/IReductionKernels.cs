@@ -36,7 +36,8 @@ public interface IReductionKernels
 {
     /// <summary>
     /// Reduces <paramref name="src"/> over <paramref name="axes"/> (distinct, normalized to [0, rank)) into
-    /// <paramref name="dst"/>, which has the keep-dim shape (the source shape with every reduced axis set to 1).
+    /// <paramref name="dst"/>, which has the keep-dim shape (the source shape with every reduced axis set to 1) or
+    /// that shape with the reduced axes dropped (keepdims = 0: the same contiguous elements).
     /// Floating sources give a floating result; integer/Bool sources accumulate in I64 (Sum, Prod) or keep their
     /// values (Max, Min). The result is converted to <paramref name="dst"/>'s dtype.
     /// </summary>

@@ -10,7 +10,7 @@ public sealed unsafe partial class CpuBackend
     /// <inheritdoc/>
     public void Unary(UnaryOp op, Tensor src, Tensor dst, double alpha = 0, double beta = 0)
     {
-        SameLayoutCheck($"Unary({op})", src, dst);
+        if (src.DType != dst.DType || src.Shape != dst.Shape) SameLayoutCheck($"Unary({op})", src, dst);
         var plan = StridedLoop.For(dst, src);
         byte* d = Ptr(dst), s = Ptr(src);
         var lvl = SimdInfo.Level;
@@ -89,11 +89,11 @@ public sealed unsafe partial class CpuBackend
     /// <inheritdoc/>
     public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor dst, double alpha = 1)
     {
-        SameLayoutCheck($"Binary({op})", a, dst);
-        SameLayoutCheck($"Binary({op})", b, dst);
-        var plan = StridedLoop.For(dst, a, b);
+        BroadcastCheck(op, a, dst);
+        BroadcastCheck(op, b, dst);
+        var plan = StridedLoop.ForBroadcast(dst, a, b);
         byte* pd = Ptr(dst), pa = Ptr(a), pb = Ptr(b);
-        var errors = new KernelErrors();
+        var errors = dst.DType.IsFloatingPoint() ? NoErrors : new KernelErrors(); // only integer kernels report errors
         switch (dst.DType)
         {
             case DType.F32: BinaryF32(op, plan, pd, pa, pb, (float)alpha, SimdInfo.Level); break;
@@ -195,6 +195,24 @@ public sealed unsafe partial class CpuBackend
             case 4: StridedLoop.Run(plan, pd, pc, pa, new SelectRow<uint>()); break;
             default: StridedLoop.Run(plan, pd, pc, pa, new SelectRow<ulong>()); break;
         }
+    }
+
+    // float kernels never set it: one shared instance spares a per-call object
+    private static readonly KernelErrors NoErrors = new();
+
+    // an operand of dst's dtype whose shape broadcasts to dst's (numpy rules); messages are built only on failure
+    private static void BroadcastCheck(BinaryOp op, Tensor src, Tensor dst)
+    {
+        if (src.DType != dst.DType)
+            throw new DTypeMismatchException($"Binary({op}): kernel input dtype {src.DType.Name()} differs from output dtype {dst.DType.Name()}; the op layer converts first.");
+        bool ok = src.Rank <= dst.Rank;
+        for (int i = 0; ok && i < src.Rank; i++)
+        {
+            int s = src.ShapeArray[i], d = dst.ShapeArray[i + dst.Rank - src.Rank];
+            ok = s == d || s == 1;
+        }
+        if (!ok)
+            throw new ShapeMismatchException($"Binary({op}): kernel input shape {src.Shape} does not broadcast to output shape {dst.Shape}.");
     }
 
     private static void SameLayoutCheck(string op, Tensor src, Tensor dst)

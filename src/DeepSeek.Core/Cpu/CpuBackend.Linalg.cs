@@ -102,7 +102,8 @@ public sealed unsafe partial class CpuBackend
             Linear(x, w, bias, dst);
             return;
         }
-        using var residual = EpilogueResidual(op, dst, epilogue);
+        var residual = EpilogueResidual(op, dst, epilogue, out var residualCopy);
+        using var _ = residualCopy;
         if (x.DType != DType.F32)
         {
             Linear(x, w, bias, dst);
@@ -136,20 +137,55 @@ public sealed unsafe partial class CpuBackend
         if (x.DType != DType.F32 || dst.DType != DType.F32)
             throw new DTypeMismatchException($"{op}: packed GEMM is f32 only, got x {x.DType.Name()} and dst {dst.DType.Name()}.");
         int k = w.Depth, n = w.Cols;
-        if (x.Rank < 1 || x.ShapeArray[^1] != k || dst.Shape != OutShape(x, n))
+        if (x.Rank < 1 || x.ShapeArray[^1] != k || !IsOutShape(x, n, dst))
             throw new ShapeMismatchException($"{op}: x {x.Shape} · B [{k}, {n}] does not give dst {dst.Shape}.");
         CheckBias(op, bias, DType.F32, n);
         if (!dst.IsContiguous) throw new ArgumentException($"{op}: dst must be contiguous (shape {dst.Shape}).");
         float* panels = w.Group(0, op);
         if (dst.Numel == 0) return;
-        using var residual = EpilogueResidual(op, dst, epilogue);
+        var residual = EpilogueResidual(op, dst, epilogue, out var residualCopy);
+        using var _ = residualCopy;
         int rows = checked((int)(dst.Numel / n));
-        using var x2 = x.Rank == 2 ? Alias(x) : x.Reshape(rows, k);
-        using var xc = MatrixOperand(x2, out bool transA, out long lda);
-        using var bc = bias?.Contiguous();
-        var ep = new GemmEpilogue(bc is null ? null : Ptr<float>(bc), GemmBias.PerColumn, residual is null ? null : Ptr<float>(residual), n,
-            epilogue.Activation, epilogue.Alpha, epilogue.Beta);
-        SgemmPackedB.Run(w.Config, transA, rows, n, k, Ptr<float>(xc), lda, panels, Ptr<float>(dst), n, ep, DeepSeekOptions.Threads);
+        // a contiguous or 2-D x is read in place (no view tensors per call); other layouts go through a reshaped operand
+        bool transA;
+        long lda;
+        float* xp;
+        Tensor? x2 = null, xc = null;
+        if (x.IsContiguous)
+        {
+            transA = false;
+            lda = k;
+            xp = Ptr<float>(x);
+        }
+        else
+        {
+            x2 = x.Rank == 2 ? Alias(x) : x.Reshape(rows, k);
+            xc = MatrixOperand(x2, out transA, out lda);
+            xp = Ptr<float>(xc);
+        }
+        try
+        {
+            using Tensor? biasCopy = bias is null || bias.IsContiguous ? null : bias.Contiguous();
+            var bc = biasCopy ?? bias;
+            var ep = new GemmEpilogue(bc is null ? null : Ptr<float>(bc), GemmBias.PerColumn, residual is null ? null : Ptr<float>(residual), n,
+                epilogue.Activation, epilogue.Alpha, epilogue.Beta);
+            SgemmPackedB.Run(w.Config, transA, rows, n, k, xp, lda, panels, Ptr<float>(dst), n, ep, DeepSeekOptions.Threads);
+        }
+        finally
+        {
+            xc?.Dispose();
+            x2?.Dispose();
+        }
+    }
+
+    // dst is x's shape with the last dimension n (checked without building the shape)
+    private static bool IsOutShape(Tensor x, int n, Tensor dst)
+    {
+        if (dst.Rank != x.Rank) return false;
+        var xs = x.ShapeArray;
+        var ds = dst.ShapeArray;
+        for (int d = 0; d < xs.Length - 1; d++) if (xs[d] != ds[d]) return false;
+        return ds[^1] == n;
     }
 
     // x [..., in] → [..., out]

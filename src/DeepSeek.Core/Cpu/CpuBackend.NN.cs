@@ -27,7 +27,8 @@ public sealed unsafe partial class CpuBackend
     public void Conv2d(Tensor x, Tensor w, Tensor? bias, Conv2dParams p, Tensor dst, in Epilogue epilogue)
     {
         const string op = "Conv2d";
-        using var residual = EpilogueResidual(op, dst, epilogue);
+        var residual = EpilogueResidual(op, dst, epilogue, out var residualCopy);
+        using var _ = residualCopy;
         if (IsF64(op, x))
         {
             ConvGemm.Conv2d<double>(x, w, bias, p, dst);
@@ -36,9 +37,9 @@ public sealed unsafe partial class CpuBackend
         else if (DepthwiseConv.Supports(x, w, p)) DepthwiseConv.Run(x, w, bias, p, dst, residual, epilogue);
         else
         {
-            using var wc = w.Contiguous();
-            using var bc = bias?.Contiguous();
-            ConvPackingWeights(x, Ptr<float>(wc), w.ShapeArray[0], w.ShapeArray[1], w.ShapeArray[2], w.ShapeArray[3], bc, p, dst, residual, epilogue);
+            using Tensor? wc = w.IsContiguous ? null : w.Contiguous();
+            using Tensor? bc = bias is null || bias.IsContiguous ? null : bias.Contiguous();
+            ConvPackingWeights(x, Ptr<float>(wc ?? w), w.ShapeArray[0], w.ShapeArray[1], w.ShapeArray[2], w.ShapeArray[3], bc ?? bias, p, dst, residual, epilogue);
         }
     }
 
@@ -89,8 +90,11 @@ public sealed unsafe partial class CpuBackend
         if (bias is not null && (bias.Rank != 1 || bias.Size(0) != cout))
             throw new ShapeMismatchException($"{op}: bias must have shape [{cout}], got {bias.Shape}.");
         if (!dst.IsContiguous) throw new ArgumentException($"{op}: dst must be contiguous (shape {dst.Shape}).", nameof(dst));
-        using var residual = EpilogueResidual(op, dst, epilogue);
-        using var bc = bias?.Contiguous();
+        var residual = EpilogueResidual(op, dst, epilogue, out var residualCopy);
+        using var _ = residualCopy;
+        // already-contiguous operands are used as they are: no new tensor reference per call
+        using Tensor? biasCopy = bias is null || bias.IsContiguous ? null : bias.Contiguous();
+        var bc = biasCopy ?? bias;
         if (w.IsWinograd) { WinogradConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, bc, p, dst, residual, epilogue, op, w.Shape); return; }
         if (!w.IsPlain) PackedConv.Run(x, w.Group(0, op), w.GroupFloats, w.Config, w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue, w.IsTransposed);
         else if (DepthwiseConv.Supports(x, w.Shape[0], w.Shape[1], p)) DepthwiseConv.Run(x, w.Group(0, op), w.Shape[2], w.Shape[3], bc, p, dst, residual, epilogue);
@@ -99,17 +103,20 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// The epilogue's residual as a contiguous tensor of dst's shape (a new reference the caller disposes), or null;
-    /// throws naming the op when it does not match dst.
+    /// The epilogue's residual as a contiguous tensor of dst's shape, or null; throws naming the op when it does not match
+    /// dst. A contiguous residual is returned as it is; otherwise a contiguous copy, also put in
+    /// <paramref name="copy"/> for the caller to dispose.
     /// </summary>
-    internal static Tensor? EpilogueResidual(string op, Tensor dst, in Epilogue e)
+    internal static Tensor? EpilogueResidual(string op, Tensor dst, in Epilogue e, out Tensor? copy)
     {
+        copy = null;
         if (e.Residual is not { } r) return null;
         if (r.IsDisposed) throw new TensorDisposedException($"{op}: the epilogue's residual tensor was disposed.");
         if (r.DType != dst.DType) throw new DTypeMismatchException($"{op}: residual dtype {r.DType.Name()} differs from the output's {dst.DType.Name()}.");
         if (r.Device != dst.Device) throw new DeviceMismatchException($"{op}: residual is on {r.Device}, the output on {dst.Device}.");
         if (r.Shape != dst.Shape) throw new ShapeMismatchException($"{op}: residual shape {r.Shape} differs from the output shape {dst.Shape}.");
-        return r.Contiguous();
+        if (r.IsContiguous) return r;
+        return copy = r.Contiguous();
     }
 
     /// <summary>dst = act(dst + residual) element by element (the F64 and fallback paths), with <see cref="Epilogue.Activate"/>.</summary>

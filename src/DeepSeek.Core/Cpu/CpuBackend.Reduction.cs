@@ -8,6 +8,13 @@ public sealed unsafe partial class CpuBackend
     public void Reduce(ReduceOp op, Tensor src, int[] axes, Tensor dst)
     {
         CheckKeepDim("Reduce", src, axes, dst);
+        if (src.DType == DType.F32 && dst.DType == DType.F32 && op is ReduceOp.Sum or ReduceOp.Mean or ReduceOp.Max or ReduceOp.Min
+            && TrailingRows(src, axes, out long rows, out long n))
+        {
+            // the common contiguous case (global pooling, row sums) needs no plan: nothing is allocated per call
+            F32ReduceInner.RunRows(op, Ptr<float>(src), rows, n, Ptr<float>(dst));
+            return;
+        }
         var plan = ReducePlan.Build(src, axes);
         if (plan.OutCount == 0) return;
         if (src.DType == DType.F32 && dst.DType == DType.F32 && op is ReduceOp.Sum or ReduceOp.Mean or ReduceOp.Max or ReduceOp.Min)
@@ -71,8 +78,25 @@ public sealed unsafe partial class CpuBackend
         TopKKernel.Run(src, k, axis, largest, values, indices);
     }
 
+    // True when src is contiguous and axes are exactly its last dims (in order): rows × n elements, both non-empty
+    private static bool TrailingRows(Tensor src, int[] axes, out long rows, out long n)
+    {
+        rows = 1;
+        n = 1;
+        int r = src.Rank, first = r - axes.Length;
+        if (axes.Length == 0 || !src.IsContiguous) return false;
+        for (int i = 0; i < axes.Length; i++) if (axes[i] != first + i) return false;
+        for (int d = 0; d < r; d++)
+        {
+            if (d < first) rows *= src.ShapeArray[d];
+            else n *= src.ShapeArray[d];
+        }
+        return rows > 0 && n > 0;
+    }
+
     private static void CheckKeepDim(string op, Tensor src, int[] axes, Tensor dst)
     {
+        if (KeepDimMatches(src, axes, dst)) return;
         var expect = (int[])src.ShapeArray.Clone();
         foreach (var a in axes)
         {
@@ -81,6 +105,30 @@ public sealed unsafe partial class CpuBackend
             expect[a] = 1;
         }
         if (!dst.IsContiguous || dst.Shape != new Shape(expect))
-            throw new ShapeMismatchException($"{op}: destination must be contiguous with the keep-dim shape {Shape.Format(expect)}, got {dst.Shape}.");
+            throw new ShapeMismatchException($"{op}: destination must be contiguous with the keep-dim shape {Shape.Format(expect)} (or it without the reduced dims), got {dst.Shape}.");
+    }
+
+    // the valid case of CheckKeepDim, tested without allocating
+    // (or dst has the keep-dim shape with the reduced dims dropped: the same contiguous elements, keepdims=0)
+    private static bool KeepDimMatches(Tensor src, int[] axes, Tensor dst)
+    {
+        if (!dst.IsContiguous) return false;
+        foreach (var a in axes) if (a < 0 || a >= src.Rank) return false;
+        if (dst.Rank == src.Rank)
+        {
+            for (int d = 0; d < src.Rank; d++)
+            {
+                bool reduced = Array.IndexOf(axes, d) >= 0;
+                if (dst.ShapeArray[d] != (reduced ? 1 : src.ShapeArray[d])) return false;
+            }
+            return true;
+        }
+        int k = 0;
+        for (int d = 0; d < src.Rank; d++)
+        {
+            if (Array.IndexOf(axes, d) >= 0) continue;
+            if (k >= dst.Rank || dst.ShapeArray[k++] != src.ShapeArray[d]) return false;
+        }
+        return k == dst.Rank;
     }
 }

@@ -1,6 +1,6 @@
 // Static kernels for ONNX broadcasting elementwise ops (numpy rules): Add, Sub, Mul, Div, Pow, variadic Max/Min,
-// comparisons and Where. Inputs whose shape differs from the output get a stride-0 broadcast view per run (no copy);
-// the backend kernel then writes the planned output, which may take the buffer of a first operand of its own shape.
+// comparisons and Where. The backend's binary kernel broadcasts operands itself (stride 0); comparisons and Where get a
+// stride-0 broadcast view per run (no copy); the backend kernel then writes the planned output, which may take the buffer of a first operand of its own shape.
 using DeepSeek.Backends;
 using DeepSeek.Graph.Execution;
 using static DeepSeek.Graph.Ops.StaticHelpers;
@@ -43,19 +43,13 @@ public static class StaticBinary
     {
         if (Operands(req, variadic ? 1 : 2, variadic ? int.MaxValue : 2) is not { } xs || !accepts(xs[0].DType)) return null;
         var shape = req.Outputs[0].Shape;
-        var expand = xs.Select(x => x.Shape != shape).ToArray();
+        // the backend's binary kernel broadcasts its operands to dst itself: no view tensors per run
         return new DelegateStaticKernel((ins, outs) =>
         {
             var dst = outs[0];
             if (ins.Length == 1) { dst.Backend.Copy(ins[0]!, dst); return; }
-            using (var a = expand[0] ? ins[0]!.BroadcastTo(shape) : null)
-            using (var b = expand[1] ? ins[1]!.BroadcastTo(shape) : null)
-                dst.Backend.Binary(kind, a ?? ins[0]!, b ?? ins[1]!, dst);
-            for (int i = 2; i < ins.Length; i++)
-            {
-                using var c = expand[i] ? ins[i]!.BroadcastTo(shape) : null;
-                dst.Backend.Binary(kind, dst, c ?? ins[i]!, dst);
-            }
+            dst.Backend.Binary(kind, ins[0]!, ins[1]!, dst);
+            for (int i = 2; i < ins.Length; i++) dst.Backend.Binary(kind, dst, ins[i]!, dst);
         }, xs.Length > 1 && xs[0].Shape == shape ? 0 : -1); // the backend's binary kernels may overwrite their first operand
     }
 

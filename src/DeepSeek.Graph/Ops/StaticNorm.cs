@@ -30,14 +30,8 @@ public static class StaticNorm
         for (int i = 1; i <= 4; i++)
             if (In(req, i) is not { } p || p.DType != x.DType || p.Shape != new Shape(c)) return null;
         double eps = req.Node.GetFloat("epsilon", 1e-5f);
-        int n = x.Shape[0];
-        int l = (int)(x.Shape.Numel / Math.Max(1L, (long)n * c));
-        return new DelegateStaticKernel((ins, outs) =>
-        {
-            using var x3 = ins[0]!.Reshape(n, c, l);
-            using var y3 = outs[0].Reshape(n, c, l);
-            outs[0].Backend.BatchNorm(x3, ins[3], ins[4], ins[1], ins[2], false, 0, eps, y3);
-        });
+        // the backend reads [N, C, ...] as [N, C, L] itself: no views per run
+        return new DelegateStaticKernel((ins, outs) => outs[0].Backend.BatchNorm(ins[0]!, ins[3], ins[4], ins[1], ins[2], false, 0, eps, outs[0]));
     }
 
     private static IStaticKernel? LayerNorm(StaticKernelRequest req)
@@ -52,6 +46,11 @@ public static class StaticNorm
         int m = (int)(x.Shape.Numel / Math.Max(1, k));
         double eps = req.Node.GetFloat("epsilon", 1e-5f);
         bool hasBias = bias is not null;
+        if (axis == x.Shape.Rank - 1 && axis > 0)
+        {
+            // normalising the last dim only: the backend reads [..., K] rows directly, so no views are made per run
+            return new DelegateStaticKernel((ins, outs) => outs[0].Backend.LayerNorm(ins[0]!, ins[1], hasBias ? ins[2] : null, eps, outs[0]));
+        }
         return new DelegateStaticKernel((ins, outs) =>
         {
             using var x2 = ins[0]!.Reshape(m, k);

@@ -35,13 +35,7 @@ public static class StaticReduce
             return new DelegateStaticKernel((ins, outs) => outs[0].Backend.Copy(ins[0]!, outs[0]));
         var axes = raw is null || raw.Length == 0 ? Enumerable.Range(0, rank).ToArray() : raw.Select(v => Axis(v, rank)).ToArray();
         if (axes.Any(v => v < 0) || axes.Distinct().Count() != axes.Length) return null;
-        var kept = Dims(x.Shape);
-        foreach (var v in axes) kept[v] = 1;
-        bool reshape = req.Outputs[0].Shape != new Shape(kept);
-        return new DelegateStaticKernel((ins, outs) =>
-        {
-            using var dst = reshape ? outs[0].Reshape(kept) : null;
-            outs[0].Backend.Reduce(op, ins[0]!, axes, dst ?? outs[0]);
-        });
+        // the backend takes the output with or without the reduced dims (keepdims): no view per run
+        return new DelegateStaticKernel((ins, outs) => outs[0].Backend.Reduce(op, ins[0]!, axes, outs[0]));
     }
 }

@@ -78,9 +78,7 @@ public static class StaticShape
         int axis = Axis(req.Node.GetInt("axis", 0), x.Shape.Rank);
         if (axis < 0) return null;
         int n = x.Shape[axis];
-        int count = (int)idx.Shape.Numel;
-        var flatOut = Dims(x.Shape);
-        flatOut[axis] = count;
+        var idxShape = Dims(idx.Shape);
         Tensor? fixedIndex = null;
         if (Known(req, 1) is { } known)
         {
@@ -92,35 +90,37 @@ public static class StaticShape
                     throw new IndexOutOfRangeException($"{req.Describe()}: index {values[i]} is out of range for axis {axis} of size {n} (valid: {-n} … {n - 1}).");
                 values[i] = v;
             }
-            fixedIndex = Tensor.FromArray(values).DetachFromScope();
+            using var flat = Tensor.FromArray(values);
+            fixedIndex = flat.Reshape(idxShape).Contiguous().DetachFromScope();
         }
-        return new GatherKernel(axis, n, flatOut, fixedIndex);
+        return new GatherKernel(axis, n, idxShape, fixedIndex);
     }
 
-    private sealed class GatherKernel(int axis, int n, int[] flatOut, Tensor? fixedIndex) : IStaticKernel
+    // The backend's IndexSelect takes an index of any rank (its shape replaces the axis in dst): no views per run.
+    private sealed class GatherKernel(int axis, int n, int[] idxShape, Tensor? fixedIndex) : IStaticKernel
     {
         public void Run(ReadOnlySpan<Tensor?> inputs, ReadOnlySpan<Tensor> outputs)
         {
             var x = inputs[0]!;
-            using var dst = outputs[0].Reshape(flatOut);
+            var dst = outputs[0];
             if (fixedIndex is not null)
             {
                 x.Backend.IndexSelect(x, axis, fixedIndex, dst);
                 return;
             }
             var idx = inputs[1]!;
-            using var flat = idx.Reshape((int)idx.Numel);
-            if (idx.Numel > 0 && x.Backend.IntegerRange(flat).Min < 0)
+            if (idx.Numel > 0 && x.Backend.IntegerRange(idx).Min < 0)
             {
                 // negative indices are rare: wrap them in a temporary rather than in every run
-                using var l = flat.To(DType.I64);
+                using var l = idx.To(DType.I64);
                 var v = l.ToArray<long>();
                 for (int i = 0; i < v.Length; i++) if (v[i] < 0) v[i] += n;
-                using var wrapped = Tensor.FromArray(v);
+                using var flat = Tensor.FromArray(v);
+                using var wrapped = flat.Reshape(idxShape);
                 x.Backend.IndexSelect(x, axis, wrapped, dst);
                 return;
             }
-            x.Backend.IndexSelect(x, axis, flat, dst);
+            x.Backend.IndexSelect(x, axis, idx, dst);
         }
 
         public void Dispose() => fixedIndex?.Dispose();

@@ -17,20 +17,33 @@ internal static unsafe class AttentionGemmF32
     {
         int qBlocks = (g.L + BlockQ - 1) / BlockQ;
         long items = (long)g.B * g.H * qBlocks;
-        AttentionParallel.For(items, 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev), (start, end) =>
+        var body = new Blocks { Q = q, K = k, V = v, Mask = mask, Dst = dst, G = g, P = p, QBlocks = qBlocks };
+        AttentionParallel.For(items, 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev), ref body);
+    }
+
+    // Work items are (batch, head, query block); each chunk owns one native score tile.
+    private struct Blocks : IRangeBody
+    {
+        public nint Q, K, V, Mask, Dst;
+        public AttentionGeometry G;
+        public AttentionParams P;
+        public int QBlocks;
+
+        public readonly void Run(long start, long end)
         {
+            var g = G;
             float* tile = (float*)NativeMemory.AlignedAlloc((nuint)((long)BlockQ * g.S * sizeof(float)), 64);
             try
             {
                 for (long it = start; it < end; it++)
                 {
-                    int qb = (int)(it % qBlocks);
-                    long bh = it / qBlocks;
-                    Block((float*)q, (float*)k, (float*)v, (float*)mask, (float*)dst, g, p, (int)(bh / g.H), (int)(bh % g.H), qb * BlockQ, tile);
+                    int qb = (int)(it % QBlocks);
+                    long bh = it / QBlocks;
+                    Block((float*)Q, (float*)K, (float*)V, (float*)Mask, (float*)Dst, g, P, (int)(bh / g.H), (int)(bh % g.H), qb * BlockQ, tile);
                 }
             }
             finally { NativeMemory.AlignedFree(tile); }
-        });
+        }
     }
 
     private static void Block(float* q, float* k, float* v, float* mask, float* dst, in AttentionGeometry g, AttentionParams p, int b, int h, int i0, float* tile)

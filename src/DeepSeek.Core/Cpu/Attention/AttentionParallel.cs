@@ -26,4 +26,31 @@ internal static class AttentionParallel
             if (end > start) body(start, end);
         });
     }
+
+    /// <summary>The same fan-out with a struct body: allocates nothing.</summary>
+    public static void For<T>(long count, long workPerItem, ref T body) where T : struct, IRangeBody
+    {
+        if (count <= 0) return;
+        if (!UseWorkerPool)
+        {
+            CpuParallel.For(count, workPerItem, ref body);
+            return;
+        }
+        int chunks = CpuParallel.Chunks(count, workPerItem);
+        var split = new Split<T> { Body = body, Count = count, Chunks = chunks };
+        WorkerPool.Shared.Run(chunks, ref split);
+    }
+
+    private struct Split<T> : IChunkBody where T : struct, IRangeBody
+    {
+        public T Body;
+        public long Count;
+        public int Chunks;
+
+        public readonly void Run(int c)
+        {
+            long start = Count * c / Chunks, end = Count * (c + 1) / Chunks;
+            if (end > start) Body.Run(start, end);
+        }
+    }
 }

@@ -26,19 +26,38 @@ internal static unsafe class FlashAttentionF32
         int qBlocks = (g.L + BlockQ - 1) / BlockQ;
         long items = (long)g.B * g.H * qBlocks;
         long workPerItem = 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev);
-        AttentionParallel.For(items, workPerItem, (start, end) =>
-        {
-            using var w = new Workspace(g);
-            for (long it = start; it < end; it++)
-            {
-                int qb = (int)(it % qBlocks);
-                long bh = it / qBlocks;
-                RunBlock(w, (float*)q, (float*)k, (float*)v, (float*)mask, (float*)dst, g, p, (int)(bh / g.H), (int)(bh % g.H), qb * BlockQ);
-            }
-        });
+        var body = new Blocks { Q = q, K = k, V = v, Mask = mask, Dst = dst, G = g, P = p, QBlocks = qBlocks };
+        AttentionParallel.For(items, workPerItem, ref body);
     }
 
-    private static void RunBlock(Workspace w, float* q, float* k, float* v, float* mask, float* dst, in AttentionGeometry g, AttentionParams p,
+    // Work items are (batch, head, query block); each chunk owns one workspace for its items.
+    private struct Blocks : IRangeBody
+    {
+        public nint Q, K, V, Mask, Dst;
+        public AttentionGeometry G;
+        public AttentionParams P;
+        public int QBlocks;
+
+        public readonly void Run(long start, long end)
+        {
+            var w = new Workspace(G);
+            try
+            {
+                for (long it = start; it < end; it++)
+                {
+                    int qb = (int)(it % QBlocks);
+                    long bh = it / QBlocks;
+                    RunBlock(ref w, (float*)Q, (float*)K, (float*)V, (float*)Mask, (float*)Dst, G, P, (int)(bh / G.H), (int)(bh % G.H), qb * BlockQ);
+                }
+            }
+            finally
+            {
+                w.Dispose();
+            }
+        }
+    }
+
+    private static void RunBlock(ref Workspace w, float* q, float* k, float* v, float* mask, float* dst, in AttentionGeometry g, AttentionParams p,
         int b, int h, int i0)
     {
         int rows = Math.Min(BlockQ, g.L - i0), hk = g.KvHead(h), evPad = w.EvPad;
@@ -102,7 +121,7 @@ internal static unsafe class FlashAttentionF32
     }
 
     /// <summary>Per-thread buffers: packed Kᵀ (a whole head when it fits), the score tile, O, m, ℓ and padded V rows.</summary>
-    private sealed class Workspace : IDisposable
+    private struct Workspace : IDisposable
     {
         private readonly float* _mem;
         private readonly float* _kt;
@@ -184,6 +203,6 @@ internal static unsafe class FlashAttentionF32
             return _vp;
         }
 
-        public void Dispose() => NativeMemory.AlignedFree(_mem);
+        public readonly void Dispose() => NativeMemory.AlignedFree(_mem);
     }
 }

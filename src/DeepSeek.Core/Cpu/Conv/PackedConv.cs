@@ -34,7 +34,6 @@ internal static unsafe partial class PackedConv
             && (long)(cig - 1) * sC + (long)(h - 1) * sH + wd < int.MaxValue;
         long planeFloats = direct ? 0 : (long)cig * hp * wp;
         int mN = oh * ow, k = cig * kh * kw;
-        var config = cfg;
         float* xp = CpuBackend.Ptr<float>(x), dp = CpuBackend.Ptr<float>(dst);
         float* bp = bias is null ? null : CpuBackend.Ptr<float>(bias);
         float* rp = residual is null ? null : CpuBackend.Ptr<float>(residual);
@@ -46,40 +45,58 @@ internal static unsafe partial class PackedConv
         int outer = perUnit ? Math.Min(threads, units) : 1;
         // padded planes come from the GEMM's reusable native buffers, so steady-state runs take nothing from the tensor pool
         PackBuffers? planes = planeFloats > 0 ? PackBuffers.Rent(0, outer * planeFloats) : null;
-        nint xpn = (nint)xp, dpn = (nint)dp, bpn = (nint)bp, rpn = (nint)rp, pln = planes is null ? 0 : (nint)planes.B, wpn = (nint)panels;
-        var pp = p;
-        var act = e;
+        var body = new ConvUnits
+        {
+            X = xp, Dst = dp, Bias = bp, Residual = rp, Planes = planes is null ? null : planes.B, Panels = panels,
+            GroupFloats = groupFloats, PlaneFloats = planeFloats, Config = cfg, P = p, E = e, Transposed = transposed, Direct = direct,
+            SN = sN, SC = sC, SH = sH, SW = sW, G = g, Cig = cig, Cog = cog, Cout = cout, H = h, Wd = wd, Hp = hp, Wp = wp,
+            Kh = kh, Kw = kw, Oh = oh, Ow = ow, Units = n * g, Outer = outer,
+        };
         try
         {
-            void Unit(int u, int slot, int inner)
-            {
-                int b = u / g, gi = u % g;
-                float* xg = (float*)xpn + b * sN + (long)gi * cig * sC;
-                ConvSource src;
-                if (direct) src = new ConvSource(xg, sC, sH, cig, kh, kw, pp.DilationH, pp.DilationW, pp.StrideH, pp.StrideW, oh, ow);
-                else
-                {
-                    float* plane = (float*)pln + slot * planeFloats;
-                    ConvPackB.PadPlanes(xg, sC, sH, sW, cig, h, wd, pp, plane);
-                    src = new ConvSource(plane, (long)hp * wp, wp, cig, kh, kw, pp.DilationH, pp.DilationW, pp.StrideH, pp.StrideW, oh, ow);
-                }
-                long cOff = ((long)b * cout + (long)gi * cog) * mN;
-                var ep = new GemmEpilogue(bpn == 0 ? null : (float*)bpn + gi * cog, GemmBias.PerRow,
-                    rpn == 0 ? null : (float*)rpn + cOff, mN, act.Activation, act.Alpha, act.Beta);
-                if (transposed) GemmT(config, src, (float*)wpn + gi * groupFloats, cog, (float*)dpn + cOff, ep, inner);
-                else Gemm(config, src, (float*)wpn + gi * groupFloats, cog, (float*)dpn + cOff, ep, inner);
-            }
-            if (perUnit)
-                WorkerPool.Shared.Run(outer, t =>
-                {
-                    for (int u = (int)((long)units * t / outer); u < (long)units * (t + 1) / outer; u++) Unit(u, t, 1);
-                });
+            if (perUnit) WorkerPool.Shared.Run(outer, ref body);
             else
-                for (int u = 0; u < units; u++) Unit(u, 0, threads);
+                for (int u = 0; u < units; u++) body.Unit(u, 0, threads);
         }
         finally
         {
             if (planes is not null) PackBuffers.Return(planes);
+        }
+    }
+
+    // One (image, group) GEMM each; as a fan-out body, chunk t runs a contiguous share of units single-threaded.
+    private struct ConvUnits : IChunkBody
+    {
+        public float* X, Dst, Bias, Residual, Planes, Panels;
+        public long GroupFloats, PlaneFloats, SN, SC, SH, SW;
+        public SgemmConfig Config;
+        public Conv2dParams P;
+        public Epilogue E;
+        public bool Transposed, Direct;
+        public int G, Cig, Cog, Cout, H, Wd, Hp, Wp, Kh, Kw, Oh, Ow, Units, Outer;
+
+        public readonly void Run(int t)
+        {
+            for (int u = (int)((long)Units * t / Outer); u < (long)Units * (t + 1) / Outer; u++) Unit(u, t, 1);
+        }
+
+        public readonly void Unit(int u, int slot, int inner)
+        {
+            int b = u / G, gi = u % G, mN = Oh * Ow;
+            float* xg = X + b * SN + (long)gi * Cig * SC;
+            ConvSource src;
+            if (Direct) src = new ConvSource(xg, SC, SH, Cig, Kh, Kw, P.DilationH, P.DilationW, P.StrideH, P.StrideW, Oh, Ow);
+            else
+            {
+                float* plane = Planes + slot * PlaneFloats;
+                ConvPackB.PadPlanes(xg, SC, SH, SW, Cig, H, Wd, P, plane);
+                src = new ConvSource(plane, (long)Hp * Wp, Wp, Cig, Kh, Kw, P.DilationH, P.DilationW, P.StrideH, P.StrideW, Oh, Ow);
+            }
+            long cOff = ((long)b * Cout + (long)gi * Cog) * mN;
+            var ep = new GemmEpilogue(Bias == null ? null : Bias + gi * Cog, GemmBias.PerRow,
+                Residual == null ? null : Residual + cOff, mN, E.Activation, E.Alpha, E.Beta);
+            if (Transposed) GemmT(Config, src, Panels + gi * GroupFloats, Cog, Dst + cOff, ep, inner);
+            else Gemm(Config, src, Panels + gi * GroupFloats, Cog, Dst + cOff, ep, inner);
         }
     }
 
@@ -91,70 +108,110 @@ internal static unsafe partial class PackedConv
         int nt = PackedGemm.Threads(m, n, k, threads);
         int colFit = (int)Math.Clamp(BlockFloats / ((long)Math.Max(k, 1) * nrT), 1, 16);
         int rowChunk = Math.Max(1, cfg.MC / mrT) * mrT;
-        var s = src;
-        var epi = ep;
-        var config = cfg;
-        nint ap = (nint)aPanels, cp = (nint)c;
         if (nt == 1 || nPanels >= 4 * nt)
         {
             // column blocks: each packs its own B share and runs every row of C over it
             int colPer = nt == 1 ? colFit : Math.Min(colFit, Math.Max(1, nPanels / (3 * nt)));
             int blocks = (nPanels + colPer - 1) / colPer;
-            var next = new int[1];
-            WorkerPool.Shared.Run(Math.Min(nt, blocks), _ =>
+            int next = 0;
+            var body = new ColumnBlocks
             {
-                var buf = PackBuffers.Rent(0, Math.Max(1, (long)colPer * nrT * k));
-                float* tile = stackalloc float[config.MR * config.NR];
-                try
-                {
-                    int blk;
-                    while ((blk = Interlocked.Increment(ref next[0]) - 1) < blocks)
-                    {
-                        int pa0 = blk * colPer, pa1 = Math.Min(nPanels, pa0 + colPer);
-                        ConvPackB.Pack(s, nrT, pa0, pa1, buf.B);
-                        int c0 = pa0 * nrT, c1 = Math.Min(n, pa1 * nrT);
-                        // the block's panels start at buf.B: shift C and the epilogue's columns so panel indices start at 0
-                        var local = epi.ForColumns(c0);
-                        for (int r0 = 0; r0 < m; r0 += rowChunk)
-                            PackedGemm.Block(config, k, (float*)ap, buf.B, r0, Math.Min(m, r0 + rowChunk), 0, c1 - c0,
-                                1f, (float*)cp + c0, n, local, tile);
-                    }
-                }
-                finally
-                {
-                    PackBuffers.Return(buf);
-                }
-            });
+                Config = cfg, Src = src, Ep = ep, A = aPanels, C = c, Next = &next,
+                M = m, N = n, K = k, ColPer = colPer, Blocks = blocks, NPanels = nPanels, RowChunk = rowChunk,
+            };
+            WorkerPool.Shared.Run(Math.Min(nt, blocks), ref body);
             return;
         }
         // few columns: pack all of B once (threads split the panels), then threads claim row blocks
         var shared = PackBuffers.Rent(0, Math.Max(1, (long)nPanels * nrT * k));
         try
         {
-            nint bp = (nint)shared.B;
-            int packParts = Math.Min(nt, nPanels);
-            WorkerPool.Shared.Run(packParts, t =>
-            {
-                int a0 = (int)((long)nPanels * t / packParts), a1 = (int)((long)nPanels * (t + 1) / packParts);
-                ConvPackB.Pack(s, config.NR, a0, a1, (float*)bp + (long)a0 * config.NR * s.K);
-            });
+            var pack = new PackPanels { Src = src, Nr = cfg.NR, Panels = nPanels, Parts = Math.Min(nt, nPanels), Dst = shared.B };
+            WorkerPool.Shared.Run(pack.Parts, ref pack);
             int rowPer = Math.Max(1, mPanels / (4 * nt));
             int rowBlocks = (mPanels + rowPer - 1) / rowPer;
-            var next = new int[1];
-            WorkerPool.Shared.Run(Math.Min(nt, rowBlocks), _ =>
+            int next = 0;
+            var rows = new RowBlocks
             {
-                float* tile = stackalloc float[config.MR * config.NR];
-                int blk;
-                while ((blk = Interlocked.Increment(ref next[0]) - 1) < rowBlocks)
-                {
-                    int r0 = blk * rowPer * config.MR, r1 = Math.Min(m, r0 + rowPer * config.MR);
-                    PackedGemm.Block(config, k, (float*)ap, (float*)bp, r0, r1, 0, n, 1f, (float*)cp, n, epi, tile);
-                }
-            });
+                Config = cfg, Ep = ep, A = aPanels, B = shared.B, C = c, Next = &next,
+                M = m, N = n, K = k, RowPer = rowPer, Blocks = rowBlocks,
+            };
+            WorkerPool.Shared.Run(Math.Min(nt, rowBlocks), ref rows);
         }
         finally
         {
             PackBuffers.Return(shared);
+        }
+    }
+
+    // Threads claim column blocks (next block from *Next), pack that share of im2col and run every row of C over it.
+    private struct ColumnBlocks : IChunkBody
+    {
+        public SgemmConfig Config;
+        public ConvSource Src;
+        public GemmEpilogue Ep;
+        public float* A, C;
+        public int* Next;
+        public int M, N, K, ColPer, Blocks, NPanels, RowChunk;
+
+        public readonly void Run(int chunk)
+        {
+            int nrT = Config.NR;
+            var buf = PackBuffers.Rent(0, Math.Max(1, (long)ColPer * nrT * K));
+            float* tile = stackalloc float[Config.MR * Config.NR];
+            try
+            {
+                int blk;
+                while ((blk = Interlocked.Increment(ref *Next) - 1) < Blocks)
+                {
+                    int pa0 = blk * ColPer, pa1 = Math.Min(NPanels, pa0 + ColPer);
+                    ConvPackB.Pack(Src, nrT, pa0, pa1, buf.B);
+                    int c0 = pa0 * nrT, c1 = Math.Min(N, pa1 * nrT);
+                    // the block's panels start at buf.B: shift C and the epilogue's columns so panel indices start at 0
+                    var local = Ep.ForColumns(c0);
+                    for (int r0 = 0; r0 < M; r0 += RowChunk)
+                        PackedGemm.Block(Config, K, A, buf.B, r0, Math.Min(M, r0 + RowChunk), 0, c1 - c0, 1f, C + c0, N, local, tile);
+                }
+            }
+            finally
+            {
+                PackBuffers.Return(buf);
+            }
+        }
+    }
+
+    // Chunk t packs its contiguous share of the im2col panels (Nr wide) into Dst.
+    private struct PackPanels : IChunkBody
+    {
+        public ConvSource Src;
+        public int Nr, Panels, Parts;
+        public float* Dst;
+
+        public readonly void Run(int t)
+        {
+            int a0 = (int)((long)Panels * t / Parts), a1 = (int)((long)Panels * (t + 1) / Parts);
+            ConvPackB.Pack(Src, Nr, a0, a1, Dst + (long)a0 * Nr * Src.K);
+        }
+    }
+
+    // Threads claim blocks of RowPer row panels of C over the shared packed B.
+    private struct RowBlocks : IChunkBody
+    {
+        public SgemmConfig Config;
+        public GemmEpilogue Ep;
+        public float* A, B, C;
+        public int* Next;
+        public int M, N, K, RowPer, Blocks;
+
+        public readonly void Run(int chunk)
+        {
+            float* tile = stackalloc float[Config.MR * Config.NR];
+            int blk;
+            while ((blk = Interlocked.Increment(ref *Next) - 1) < Blocks)
+            {
+                int r0 = blk * RowPer * Config.MR, r1 = Math.Min(M, r0 + RowPer * Config.MR);
+                PackedGemm.Block(Config, K, A, B, r0, r1, 0, N, 1f, C, N, Ep, tile);
+            }
         }
     }
 }

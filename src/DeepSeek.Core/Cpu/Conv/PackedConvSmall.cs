@@ -39,51 +39,67 @@ internal static unsafe partial class PackedConv
         var bufs = PackBuffers.Rent(Math.Max(1, (long)mPanels * mrT * k), (long)n * cog);
         try
         {
-            nint pa = (nint)bufs.A, ct = (nint)bufs.B, bp = (nint)bPanels, cp = (nint)c;
-            var s = src;
-            var config = cfg;
-            var epi = ep;
             // the pixels' im2col rows as MR-wide A panels
-            int packParts = Math.Min(nt, mPanels);
-            WorkerPool.Shared.Run(packParts, t =>
-            {
-                int a0 = (int)((long)mPanels * t / packParts), a1 = (int)((long)mPanels * (t + 1) / packParts);
-                ConvPackB.Pack(s, config.MR, a0, a1, (float*)pa + (long)a0 * config.MR * s.K);
-            });
+            var pack = new PackPanels { Src = src, Nr = cfg.MR, Panels = mPanels, Parts = Math.Min(nt, mPanels), Dst = bufs.A };
+            WorkerPool.Shared.Run(pack.Parts, ref pack);
             // Yᵀ[n, cog] by blocks of output channels
             int colPer = PackedGemm.PanelsPerBlock(nPanels, 2 * nt, cfg.NC / nrT);
             int items = (nPanels + colPer - 1) / colPer;
-            var next = new int[1];
-            WorkerPool.Shared.Run(Math.Min(nt, items), _ =>
-            {
-                float* tile = stackalloc float[config.MR * config.NR];
-                int it;
-                while ((it = Interlocked.Increment(ref next[0]) - 1) < items)
-                {
-                    int c0 = it * colPer * config.NR, c1 = Math.Min(cog, c0 + colPer * config.NR);
-                    PackedGemm.Block(config, s.K, (float*)pa, (float*)bp, 0, s.N, c0, c1, 1f, (float*)ct, cog, default, tile);
-                }
-            });
+            int next = 0;
+            var cols = new TurnedColumns { Config = cfg, A = bufs.A, B = bPanels, C = bufs.B, Next = &next, N = n, K = k, Cog = cog, ColPer = colPer, Items = items };
+            WorkerPool.Shared.Run(Math.Min(nt, items), ref cols);
             // transpose 16 channels at a time (rows of Yᵀ read contiguously), then the epilogue on each channel's plane
-            int chBlocks = (cog + 15) / 16, parts = Math.Min(nt, chBlocks);
-            WorkerPool.Shared.Run(parts, t =>
-            {
-                for (int blk = (int)((long)chBlocks * t / parts); blk < (long)chBlocks * (t + 1) / parts; blk++)
-                {
-                    int ch0 = blk * 16, chs = Math.Min(16, cog - ch0);
-                    float* dst = (float*)cp + (long)ch0 * n;
-                    for (int q = 0; q < n; q++)
-                    {
-                        float* row = (float*)ct + (long)q * cog + ch0;
-                        for (int i = 0; i < chs; i++) dst[(long)i * n + q] = row[i];
-                    }
-                    if (!epi.IsNone) epi.Apply(dst, n, ch0, 0, chs, n);
-                }
-            });
+            int chBlocks = (cog + 15) / 16;
+            var back = new TurnBack { Ep = ep, Yt = bufs.B, C = c, N = n, Cog = cog, Blocks = chBlocks, Parts = Math.Min(nt, chBlocks) };
+            WorkerPool.Shared.Run(back.Parts, ref back);
         }
         finally
         {
             PackBuffers.Return(bufs);
+        }
+    }
+
+    // Threads claim blocks of ColPer output-channel panels of Yᵀ[N, Cog] = A · B (no epilogue yet).
+    private struct TurnedColumns : IChunkBody
+    {
+        public SgemmConfig Config;
+        public float* A, B, C;
+        public int* Next;
+        public int N, K, Cog, ColPer, Items;
+
+        public readonly void Run(int chunk)
+        {
+            float* tile = stackalloc float[Config.MR * Config.NR];
+            int it;
+            while ((it = Interlocked.Increment(ref *Next) - 1) < Items)
+            {
+                int c0 = it * ColPer * Config.NR, c1 = Math.Min(Cog, c0 + ColPer * Config.NR);
+                PackedGemm.Block(Config, K, A, B, 0, N, c0, c1, 1f, C, Cog, default, tile);
+            }
+        }
+    }
+
+    // Chunk t transposes its share of 16-channel blocks of Yᵀ into C (NCHW planes) and applies the epilogue.
+    private struct TurnBack : IChunkBody
+    {
+        public GemmEpilogue Ep;
+        public float* Yt, C;
+        public int N, Cog, Blocks, Parts;
+
+        public readonly void Run(int t)
+        {
+            int n = N;
+            for (int blk = (int)((long)Blocks * t / Parts); blk < (long)Blocks * (t + 1) / Parts; blk++)
+            {
+                int ch0 = blk * 16, chs = Math.Min(16, Cog - ch0);
+                float* dst = C + (long)ch0 * n;
+                for (int q = 0; q < n; q++)
+                {
+                    float* row = Yt + (long)q * Cog + ch0;
+                    for (int i = 0; i < chs; i++) dst[(long)i * n + q] = row[i];
+                }
+                if (!Ep.IsNone) Ep.Apply(dst, n, ch0, 0, chs, n);
+            }
         }
     }
 }

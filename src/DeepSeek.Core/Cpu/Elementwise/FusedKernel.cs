@@ -59,7 +59,15 @@ public sealed unsafe class FusedKernel
     public int BlockLength => _layout.BufferLength;
 
     /// <summary>Block buffers per thread (registers for temporaries plus gather buffers).</summary>
-    public int BufferCount => _registers + _gatherBuffer.Count(g => g >= 0);
+    public int BufferCount
+    {
+        get
+        {
+            int n = _registers;
+            foreach (var g in _gatherBuffer) if (g >= 0) n++;
+            return n;
+        }
+    }
 
     /// <summary>
     /// Prepares <paramref name="program"/> for inputs of <paramref name="inputShapes"/> laid out contiguously.
@@ -149,20 +157,35 @@ public sealed unsafe class FusedKernel
                 throw new ShapeMismatchException($"FusedElementwise: output y{o} must be a contiguous f32 tensor of shape {OutputShape}, got {t.DType.Name()}{t.Shape}{(t.IsContiguous ? "" : " (strided)")} ({Program}).");
         }
         if (layout.Blocks == 0) return;
-        var ins = new nint[inputs.Length];
-        var outs = new nint[outputs.Length];
-        for (int j = 0; j < ins.Length; j++) ins[j] = (nint)((float*)inputs[j].Storage.Handle + inputs[j].Offset);
-        for (int o = 0; o < outs.Length; o++) outs[o] = (nint)((float*)outputs[o].Storage.Handle + outputs[o].Offset);
+        // operand addresses live on this stack frame, which outlasts the fan-out: no per-call arrays
+        nint* ins = stackalloc nint[Math.Max(1, inputs.Length)];
+        nint* outs = stackalloc nint[Math.Max(1, outputs.Length)];
+        int nIn = inputs.Length;
+        for (int j = 0; j < nIn; j++) ins[j] = (nint)((float*)inputs[j].Storage.Handle + inputs[j].Offset);
+        for (int o = 0; o < outputs.Length; o++) outs[o] = (nint)((float*)outputs[o].Storage.Handle + outputs[o].Offset);
         long blocks = layout.Blocks;
         long work = layout.Numel * _costPerElement;
         int chunks = (int)Math.Min(Math.Min(DeepSeekOptions.Threads, blocks), Math.Max(1, work / CpuParallel.DefaultMinWork));
         var level = SimdInfo.Level;
         if (chunks <= 1)
         {
-            RunBlocks(0, blocks, ins, outs, level);
+            RunBlocks(0, blocks, ins, nIn, outs, level);
             return;
         }
-        Threading.WorkerPool.Shared.Run(chunks, c => RunBlocks(blocks * c / chunks, blocks * (c + 1) / chunks, ins, outs, level));
+        var body = new BlockChunks { Kernel = this, Ins = ins, NIn = nIn, Outs = outs, Blocks = blocks, Chunks = chunks, Level = level };
+        Threading.WorkerPool.Shared.Run(chunks, ref body);
+    }
+
+    // Chunk c runs blocks [blocks·c/chunks, blocks·(c+1)/chunks).
+    private struct BlockChunks : Threading.IChunkBody
+    {
+        public FusedKernel Kernel;
+        public nint* Ins, Outs;
+        public int NIn, Chunks;
+        public long Blocks;
+        public SimdLevel Level;
+
+        public readonly void Run(int c) => Kernel.RunBlocks(Blocks * c / Chunks, Blocks * (c + 1) / Chunks, Ins, NIn, Outs, Level);
     }
 
     private static void CheckCount(FusedProgram program, int count)
@@ -181,10 +204,10 @@ public sealed unsafe class FusedKernel
             throw new DeviceMismatchException($"FusedElementwise: input x{j} is on {t.Device}; the fused kernel runs on the CPU ({program}).");
     }
 
-    private void RunBlocks(long b0, long b1, nint[] ins, nint[] outs, SimdLevel level)
+    private void RunBlocks(long b0, long b1, nint* ins, int nIn, nint* outs, SimdLevel level)
     {
         var L = _layout;
-        int nIn = ins.Length, nC = _constants.Length, buf = L.BufferLength;
+        int nC = _constants.Length, buf = L.BufferLength;
         int nBuffers = BufferCount;
         float* buffers = stackalloc float[Math.Max(1, nBuffers * buf)];
         FusedSlot* slots = stackalloc FusedSlot[nIn + nC + _steps.Length];
@@ -243,7 +266,7 @@ public sealed unsafe class FusedKernel
                 if (cursor)
                     for (int r = 0; r < rows; r++)
                     {
-                        GatherRow(r, ins, buffers, buf, rowOff);
+                        GatherRow(r, ins, nIn, buffers, buf, rowOff);
                         if (row + r + 1 < L.Rows) NextRow(idx, rowOff);
                     }
                 row += rows;
@@ -252,11 +275,11 @@ public sealed unsafe class FusedKernel
         }
     }
 
-    private void GatherRow(int r, nint[] ins, float* buffers, int buf, Span<long> rowOff)
+    private void GatherRow(int r, nint* ins, int nIn, float* buffers, int buf, Span<long> rowOff)
     {
         var L = _layout;
         int len = L.RowLength;
-        for (int j = 0; j < ins.Length; j++)
+        for (int j = 0; j < nIn; j++)
         {
             if (L.Sources[j] != FusedSource.Gather) continue;
             float* dst = buffers + (long)_gatherBuffer[j] * buf + (long)r * len;
@@ -268,7 +291,7 @@ public sealed unsafe class FusedKernel
         }
     }
 
-    private void Execute(FusedSlot* slots, float* buffers, int buf, nint[] outs, long start, int n, SimdLevel level)
+    private void Execute(FusedSlot* slots, float* buffers, int buf, nint* outs, long start, int n, SimdLevel level)
     {
         for (int i = 0; i < _steps.Length; i++)
         {

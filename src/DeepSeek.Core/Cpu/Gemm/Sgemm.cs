@@ -79,14 +79,24 @@ internal static unsafe class Sgemm
             return;
         }
         // wide C (or shared B disabled): each thread owns a range of tile rows or NR-column panels and packs its own operands
-        var config = cfg;
-        int tiles = splitM ? mTiles : nTiles, unit = splitM ? cfg.MR : cfg.NR;
-        WorkerPool.Shared.Run(nt, t =>
+        var body = new OwnRanges { Config = cfg, Args = g, Tiles = splitM ? mTiles : nTiles, Unit = splitM ? cfg.MR : cfg.NR, Threads = nt, SplitM = splitM };
+        WorkerPool.Shared.Run(nt, ref body);
+    }
+
+    // Thread t computes its range of tile rows (SplitM) or NR-column panels of C, packing its own operands.
+    private struct OwnRanges : IChunkBody
+    {
+        public SgemmConfig Config;
+        public GemmArgs Args;
+        public int Tiles, Unit, Threads;
+        public bool SplitM;
+
+        public readonly void Run(int t)
         {
-            int s = (int)((long)tiles * t / nt) * unit, e = Math.Min((int)((long)tiles * (t + 1) / nt) * unit, splitM ? g.M : g.N);
-            if (splitM) SgemmBlocked.Run(config, g, s, e, 0, g.N);
-            else SgemmBlocked.Run(config, g, 0, g.M, s, e);
-        });
+            int s = (int)((long)Tiles * t / Threads) * Unit, e = Math.Min((int)((long)Tiles * (t + 1) / Threads) * Unit, SplitM ? Args.M : Args.N);
+            if (SplitM) SgemmBlocked.Run(Config, Args, s, e, 0, Args.N);
+            else SgemmBlocked.Run(Config, Args, 0, Args.M, s, e);
+        }
     }
 
     // k == 0 or alpha == 0: C = beta·C (beta = 0 writes zeros), then the epilogue.

@@ -39,33 +39,26 @@ internal static unsafe class SgemmPackedB
             int colPer = PackedGemm.PanelsPerBlock(nPanels, nt == 1 ? 1 : Math.Max(1, nt * 4 / rowBlocks), config.NC / nrT);
             int colBlocks = (nPanels + colPer - 1) / colPer;
             int items = rowBlocks * colBlocks;
-            var epi = ep;
-            nint pan = (nint)pa, bp = (nint)bPanels, cp = (nint)c, ap = (nint)a;
             if (nt == 1)
             {
                 if (k > 0) SgemmPack.PackA(transA, a, lda, 0, m, 0, k, mrT, pa);
                 float* tile = stackalloc float[mrT * nrT];
-                for (int it = 0; it < items; it++) Item(config, it, colBlocks, rowPanels, colPer, m, n, k, pa, bPanels, c, ldc, epi, tile);
+                for (int it = 0; it < items; it++) Item(config, it, colBlocks, rowPanels, colPer, m, n, k, pa, bPanels, c, ldc, ep, tile);
                 return;
             }
             // pack A's row panels in parallel, then let threads claim C blocks
             if (k > 0)
             {
-                int packParts = Math.Min(nt, mPanels);
-                WorkerPool.Shared.Run(packParts, t =>
-                {
-                    int s = (int)((long)mPanels * t / packParts) * mrT, e = Math.Min((int)((long)mPanels * (t + 1) / packParts) * mrT, m);
-                    if (e > s) SgemmPack.PackA(transA, (float*)ap, lda, s, e - s, 0, k, mrT, (float*)pan + (long)s * k);
-                });
+                var pack = new PackRows { TransA = transA, A = a, Lda = lda, Dst = pa, M = m, K = k, Mr = mrT, Panels = mPanels, Parts = Math.Min(nt, mPanels) };
+                WorkerPool.Shared.Run(pack.Parts, ref pack);
             }
-            var next = new int[1];
-            WorkerPool.Shared.Run(Math.Min(nt, items), _ =>
+            int next = 0;
+            var blocks = new Blocks
             {
-                float* tile = stackalloc float[config.MR * config.NR];
-                int it;
-                while ((it = Interlocked.Increment(ref next[0]) - 1) < items)
-                    Item(config, it, colBlocks, rowPanels, colPer, m, n, k, (float*)pan, (float*)bp, (float*)cp, ldc, epi, tile);
-            });
+                Config = config, Ep = ep, Pa = pa, Pb = bPanels, C = c, Ldc = ldc, Next = &next,
+                Items = items, ColBlocks = colBlocks, RowPanels = rowPanels, ColPer = colPer, M = m, N = n, K = k,
+            };
+            WorkerPool.Shared.Run(Math.Min(nt, items), ref blocks);
         }
         finally
         {
@@ -95,30 +88,8 @@ internal static unsafe class SgemmPackedB
             float* ar = buf.A;
             for (int i = 0; i < m; i++)
                 for (int p = 0; p < k; p++) ar[i * k + p] = transA ? a[p * lda + i] : a[i * lda + p];
-            nint arp = (nint)ar, bp = (nint)bPanels, cp = (nint)c;
-            var epi = ep;
-            WorkerPool.Shared.Run(parts, t =>
-            {
-                int s = (int)((long)nPanels * t / parts), e = (int)((long)nPanels * (t + 1) / parts);
-                float* acc = stackalloc float[4 * 32];
-                for (int j = s; j < e; j++)
-                {
-                    float* panel = (float*)bp + (long)j * k * 32;
-                    int cols = Math.Min(32, n - j * 32);
-                    for (int i0 = 0; i0 < m; i0 += 4)
-                    {
-                        int r = Math.Min(4, m - i0);
-                        if (r == 1) Panel1(k, (float*)arp + i0 * k, panel, acc);
-                        else Panel4(k, (float*)arp + i0 * k, k, r, panel, acc);
-                        for (int i = 0; i < r; i++)
-                        {
-                            float* dst = (float*)cp + (i0 + i) * ldc + j * 32;
-                            new ReadOnlySpan<float>(acc + i * 32, cols).CopyTo(new Span<float>(dst, cols));
-                            if (!epi.IsNone) epi.Apply(dst, ldc, i0 + i, j * 32, 1, cols);
-                        }
-                    }
-                }
-            });
+            var body = new FewRowsBody { Ep = ep, Ar = ar, B = bPanels, C = c, Ldc = ldc, M = m, N = n, K = k, Panels = nPanels, Parts = parts };
+            WorkerPool.Shared.Run(parts, ref body);
         }
         finally
         {
@@ -173,5 +144,72 @@ internal static unsafe class SgemmPackedB
         }
         c00.Store(acc); c01.Store(acc + 16); c10.Store(acc + 32); c11.Store(acc + 48);
         c20.Store(acc + 64); c21.Store(acc + 80); c30.Store(acc + 96); c31.Store(acc + 112);
+    }
+
+    // Chunk t packs its contiguous share of op(A)'s MR-row panels.
+    private struct PackRows : IChunkBody
+    {
+        public bool TransA;
+        public float* A, Dst;
+        public long Lda;
+        public int M, K, Mr, Panels, Parts;
+
+        public readonly void Run(int t)
+        {
+            int s = (int)((long)Panels * t / Parts) * Mr, e = Math.Min((int)((long)Panels * (t + 1) / Parts) * Mr, M);
+            if (e > s) SgemmPack.PackA(TransA, A, Lda, s, e - s, 0, K, Mr, Dst + (long)s * K);
+        }
+    }
+
+    // Threads claim C blocks (row block × column panels) from *Next.
+    private struct Blocks : IChunkBody
+    {
+        public SgemmConfig Config;
+        public GemmEpilogue Ep;
+        public float* Pa, Pb, C;
+        public long Ldc;
+        public int* Next;
+        public int Items, ColBlocks, RowPanels, ColPer, M, N, K;
+
+        public readonly void Run(int chunk)
+        {
+            float* tile = stackalloc float[Config.MR * Config.NR];
+            int it;
+            while ((it = Interlocked.Increment(ref *Next) - 1) < Items)
+                Item(Config, it, ColBlocks, RowPanels, ColPer, M, N, K, Pa, Pb, C, Ldc, Ep, tile);
+        }
+    }
+
+    // Chunk t streams its share of the 32-column B panels against every row of A.
+    private struct FewRowsBody : IChunkBody
+    {
+        public GemmEpilogue Ep;
+        public float* Ar, B, C;
+        public long Ldc;
+        public int M, N, K, Panels, Parts;
+
+        public readonly void Run(int t)
+        {
+            int s = (int)((long)Panels * t / Parts), e = (int)((long)Panels * (t + 1) / Parts);
+            int k = K, m = M;
+            float* acc = stackalloc float[4 * 32];
+            for (int j = s; j < e; j++)
+            {
+                float* panel = B + (long)j * k * 32;
+                int cols = Math.Min(32, N - j * 32);
+                for (int i0 = 0; i0 < m; i0 += 4)
+                {
+                    int r = Math.Min(4, m - i0);
+                    if (r == 1) Panel1(k, Ar + i0 * k, panel, acc);
+                    else Panel4(k, Ar + i0 * k, k, r, panel, acc);
+                    for (int i = 0; i < r; i++)
+                    {
+                        float* dst = C + (i0 + i) * Ldc + j * 32;
+                        new ReadOnlySpan<float>(acc + i * 32, cols).CopyTo(new Span<float>(dst, cols));
+                        if (!Ep.IsNone) Ep.Apply(dst, Ldc, i0 + i, j * 32, 1, cols);
+                    }
+                }
+            }
+        }
     }
 }

@@ -28,10 +28,20 @@ internal static unsafe class SgemmSmallM
         int unit = g.TransB ? 4 : g.M == 1 ? 128 : 64;
         int blocks = (g.N + unit - 1) / unit;
         int nt = Math.Max(1, Math.Min(threads, blocks));
-        var args = g;
-        WorkerPool.Shared.Run(nt, t =>
+        var body = new ColumnRanges { Args = g, Blocks = blocks, Unit = unit, Threads = nt };
+        WorkerPool.Shared.Run(nt, ref body);
+    }
+
+    // Thread t computes its range of column blocks for every row of C, four rows at a time.
+    private struct ColumnRanges : IChunkBody
+    {
+        public GemmArgs Args;
+        public int Blocks, Unit, Threads;
+
+        public readonly void Run(int t)
         {
-            int s = (int)((long)blocks * t / nt) * unit, e = Math.Min((int)((long)blocks * (t + 1) / nt) * unit, args.N);
+            var args = Args;
+            int s = (int)((long)Blocks * t / Threads) * Unit, e = Math.Min((int)((long)Blocks * (t + 1) / Threads) * Unit, args.N);
             for (int i0 = 0; i0 < args.M; i0 += 4)
             {
                 int rows = Math.Min(4, args.M - i0);
@@ -39,7 +49,7 @@ internal static unsafe class SgemmSmallM
                 else if (rows == 1) AxpyOneRow(args, i0, s, e);
                 else AxpyColumns(args, i0, rows, s, e);
             }
-        });
+        }
     }
 
     // C[i0..i0+rows, j0..j1] for op(B)[p, j] = B[j·ldb + p]: each C element is a dot product of two contiguous rows.

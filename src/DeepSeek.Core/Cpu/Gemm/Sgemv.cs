@@ -22,7 +22,6 @@ internal static unsafe class Sgemv
     {
         int m = g.M, k = g.K;
         var xa = ArrayPool<float>.Shared.Rent(Math.Max(k, 1));
-        var x = new ArraySegment<float>(xa, 0, k);
         for (int p = 0; p < k; p++) xa[p] = g.TransB ? g.B[p] : g.B[p * g.Ldb];
         var args = g;
         try
@@ -30,29 +29,14 @@ internal static unsafe class Sgemv
             if (!g.TransA)
             {
                 // each output is a dot product of a contiguous row of A with x
-                For(m, k, threads, (s, e) =>
-                {
-                    for (long i = s; i < e; i++)
-                    {
-                        float d = TensorPrimitives.Dot(new ReadOnlySpan<float>(args.A + i * args.Lda, k), x);
-                        Store(args, args.C + i * args.Ldc, d, (int)i, 0);
-                    }
-                });
+                var body = new Dots { Args = args, Base = args.A, Ld = args.Lda, Vec = xa, K = k, Columns = false };
+                For(m, k, threads, ref body);
             }
             else
             {
                 // op(A)[i, p] = A[p, i]: sweep rows of A (contiguous over i) with axpy into an accumulator
-                For(m, k, threads, (s, e) =>
-                {
-                    int len = (int)(e - s);
-                    var acc = ArrayPool<float>.Shared.Rent(len);
-                    Array.Clear(acc, 0, len);
-                    fixed (float* coef = xa)
-                    fixed (float* accp = acc)
-                        AxpyRows(args.A + s, args.Lda, coef, k, accp, len);
-                    for (int i = 0; i < len; i++) Store(args, args.C + (s + i) * args.Ldc, acc[i], (int)(s + i), 0);
-                    ArrayPool<float>.Shared.Return(acc);
-                });
+                var body = new Sweeps { Args = args, Base = args.A, Ld = args.Lda, Vec = xa, K = k, Columns = false };
+                For(m, k, threads, ref body);
             }
         }
         finally
@@ -66,7 +50,6 @@ internal static unsafe class Sgemv
     {
         int n = g.N, k = g.K;
         var ya = ArrayPool<float>.Shared.Rent(Math.Max(k, 1));
-        var y = new ArraySegment<float>(ya, 0, k);
         for (int p = 0; p < k; p++) ya[p] = g.TransA ? g.A[p * g.Lda] : g.A[p];
         var args = g;
         try
@@ -74,28 +57,13 @@ internal static unsafe class Sgemv
             if (g.TransB)
             {
                 // op(B)[p, j] = B[j, p]: each output is a dot product with a contiguous row of B (Linear with batch 1)
-                For(n, k, threads, (s, e) =>
-                {
-                    for (long j = s; j < e; j++)
-                    {
-                        float d = TensorPrimitives.Dot(new ReadOnlySpan<float>(args.B + j * args.Ldb, k), y);
-                        Store(args, args.C + j, d, 0, (int)j);
-                    }
-                });
+                var body = new Dots { Args = args, Base = args.B, Ld = args.Ldb, Vec = ya, K = k, Columns = true };
+                For(n, k, threads, ref body);
             }
             else
             {
-                For(n, k, threads, (s, e) =>
-                {
-                    int len = (int)(e - s);
-                    var acc = ArrayPool<float>.Shared.Rent(len);
-                    Array.Clear(acc, 0, len);
-                    fixed (float* coef = ya)
-                    fixed (float* accp = acc)
-                        AxpyRows(args.B + s, args.Ldb, coef, k, accp, len);
-                    for (int j = 0; j < len; j++) Store(args, args.C + s + j, acc[j], 0, (int)(s + j));
-                    ArrayPool<float>.Shared.Return(acc);
-                });
+                var body = new Sweeps { Args = args, Base = args.B, Ld = args.Ldb, Vec = ya, K = k, Columns = true };
+                For(n, k, threads, ref body);
             }
         }
         finally
@@ -143,11 +111,70 @@ internal static unsafe class Sgemv
         *c = v;
     }
 
-    private static void For(int count, int k, int threads, Action<long, long> body)
+    private static void For<T>(int count, int k, int threads, ref T body) where T : struct, IRangeBody
     {
         long work = (long)count * Math.Max(1, k);
         int chunks = (int)Math.Clamp(work / (1 << 16), 1, Math.Min(threads, count));
-        if (chunks <= 1) { body(0, count); return; }
-        WorkerPool.Shared.Run(chunks, c => body((long)count * c / chunks, (long)count * (c + 1) / chunks));
+        if (chunks <= 1) { body.Run(0, count); return; }
+        var split = new Split<T> { Body = body, Count = count, Chunks = chunks };
+        WorkerPool.Shared.Run(chunks, ref split);
+    }
+
+    private struct Split<T> : IChunkBody where T : struct, IRangeBody
+    {
+        public T Body;
+        public long Count;
+        public int Chunks;
+
+        public readonly void Run(int c) => Body.Run(Count * c / Chunks, Count * (c + 1) / Chunks);
+    }
+
+    // Outputs [s, e) are dot products of contiguous rows Base + i·Ld with the vector; they are rows of C or (Columns) its columns.
+    private struct Dots : IRangeBody
+    {
+        public GemmArgs Args;
+        public float* Base;
+        public long Ld;
+        public float[] Vec;
+        public int K;
+        public bool Columns;
+
+        public readonly void Run(long s, long e)
+        {
+            var v = new ReadOnlySpan<float>(Vec, 0, K);
+            for (long i = s; i < e; i++)
+            {
+                float d = TensorPrimitives.Dot(new ReadOnlySpan<float>(Base + i * Ld, K), v);
+                if (Columns) Store(Args, Args.C + i, d, 0, (int)i);
+                else Store(Args, Args.C + i * Args.Ldc, d, (int)i, 0);
+            }
+        }
+    }
+
+    // Outputs [s, e) accumulate an axpy sweep over the rows Base + p·Ld (contiguous over the outputs).
+    private struct Sweeps : IRangeBody
+    {
+        public GemmArgs Args;
+        public float* Base;
+        public long Ld;
+        public float[] Vec;
+        public int K;
+        public bool Columns;
+
+        public readonly void Run(long s, long e)
+        {
+            int len = (int)(e - s);
+            var acc = ArrayPool<float>.Shared.Rent(len);
+            Array.Clear(acc, 0, len);
+            fixed (float* coef = Vec)
+            fixed (float* accp = acc)
+                AxpyRows(Base + s, Ld, coef, K, accp, len);
+            for (int i = 0; i < len; i++)
+            {
+                if (Columns) Store(Args, Args.C + s + i, acc[i], 0, (int)(s + i));
+                else Store(Args, Args.C + (s + i) * Args.Ldc, acc[i], (int)(s + i), 0);
+            }
+            ArrayPool<float>.Shared.Return(acc);
+        }
     }
 }

@@ -10,18 +10,33 @@ internal static unsafe class GatherKernels
     /// <summary>Blocks smaller than this many bytes take the element-wise path.</summary>
     private const int MinBlockBytes = 32;
 
-    /// <summary>IndexSelect; <paramref name="allowBlocks"/> false forces the generic element path (the reference in tests).</summary>
+    /// <summary>
+    /// IndexSelect; an index of rank ≠ 1 selects by its elements in row-major order (dst's axis dim replaced by the
+    /// index's shape). <paramref name="allowBlocks"/> false forces the generic element path (the reference in tests).
+    /// </summary>
     public static void IndexSelect(Tensor src, int axis, Tensor index, Tensor dst, bool allowBlocks = true)
     {
         int es = src.DType.SizeOf();
         bool i64 = index.DType == DType.I64;
         int[] shape = src.ShapeArray;
         long[] ss = src.StridesArray;
-        long k = index.ShapeArray[0], size = shape[axis];
+        long size = shape[axis];
         long inner = Prod(shape, axis + 1, shape.Length);
-        if (allowBlocks && inner * es >= MinBlockBytes && TailContiguous(shape, ss, axis + 1))
+        bool flatIndex = index.Rank == 1 || index.IsContiguous;
+        if (allowBlocks && flatIndex && dst.IsContiguous && inner * es >= MinBlockBytes && TailContiguous(shape, ss, axis + 1))
         {
-            BlockSelect(CpuBackend.Ptr(src), ss, shape, axis, CpuBackend.Ptr(index), index.StridesArray[0] * index.DType.SizeOf(), i64, k, CpuBackend.Ptr(dst), inner, es);
+            long k = index.Rank == 1 ? index.ShapeArray[0] : index.Numel;
+            long idxStride = index.Rank == 1 ? index.StridesArray[0] * index.DType.SizeOf() : index.DType.SizeOf();
+            BlockSelect(CpuBackend.Ptr(src), ss, shape, axis, CpuBackend.Ptr(index), idxStride, i64, k, CpuBackend.Ptr(dst), inner, es);
+            return;
+        }
+        if (index.Rank != 1)
+        {
+            // the generic path walks dst's shape with a 1-d index: flatten both (views, or a copy of a strided index)
+            var flat = (int[])dst.ShapeArray[..axis].Concat([checked((int)index.Numel)]).Concat(dst.ShapeArray[(axis + index.Rank)..]).ToArray();
+            using var i1 = index.Reshape(checked((int)index.Numel));
+            using var d1 = dst.Reshape(flat);
+            IndexSelect(src, axis, i1, d1, allowBlocks);
             return;
         }
         // Generic: a gather whose index is the 1-d index broadcast along every other dimension.
@@ -34,22 +49,51 @@ internal static unsafe class GatherKernels
     /// <summary>Block copy: dst[o, j, :] = src[o, index[j], :] with a contiguous inner block of <paramref name="inner"/> elements.</summary>
     private static void BlockSelect(byte* src, long[] ss, int[] shape, int axis, byte* idx, long idxStride, bool i64, long k, byte* dst, long inner, int es)
     {
-        int[] outerDims = shape[..axis];
-        long[] outerStrides = Bytes(ss.AsSpan(0, axis), es);
-        long outer = Prod(shape, 0, axis), size = shape[axis];
-        long axisStride = ss[axis] * es, block = inner * es;
-        nint s0 = (nint)src, i0 = (nint)idx, d0 = (nint)dst;
-        For(outer * k, inner, (start, end) =>
+        var body = new Blocks
         {
-            var odo = new Odometer(outerDims, start / k, outerStrides);
-            long j = start % k;
+            Src = src, Idx = idx, Dst = dst, Shape = shape, Strides = ss, Axis = axis, Es = es, I64 = i64, K = k,
+            IdxStride = idxStride, Size = shape[axis], AxisStride = ss[axis] * es, Block = inner * es,
+        };
+        For(Prod(shape, 0, axis) * k, inner, ref body);
+    }
+
+    // Work items w = o·K + j over the outer positions o (dims before the axis) and the index entries j.
+    private struct Blocks : IRangeBody
+    {
+        public byte* Src, Idx, Dst;
+        public int[] Shape;
+        public long[] Strides;
+        public int Axis, Es;
+        public bool I64;
+        public long K, IdxStride, Size, AxisStride, Block;
+
+        public readonly void Run(long start, long end)
+        {
+            // odometer over the outer dims, in place (byte offset of outer position o)
+            Span<long> pos = Axis <= 16 ? stackalloc long[Axis] : new long[Axis];
+            long o = start / K, off = 0;
+            for (int d = Axis - 1; d >= 0; d--)
+            {
+                pos[d] = o % Shape[d];
+                o /= Shape[d];
+                off += pos[d] * Strides[d] * Es;
+            }
+            long j = start % K;
             for (long w = start; w < end; w++)
             {
-                long i = ReadChecked((byte*)i0 + j * idxStride, i64, size, "IndexSelect", axis);
-                Buffer.MemoryCopy((byte*)s0 + odo.Off[0] + i * axisStride, (byte*)d0 + w * block, block, block);
-                if (++j == k) { j = 0; odo.Next(); }
+                long i = ReadChecked(Idx + j * IdxStride, I64, Size, "IndexSelect", Axis);
+                Buffer.MemoryCopy(Src + off + i * AxisStride, Dst + w * Block, Block, Block);
+                if (++j < K) continue;
+                j = 0;
+                for (int d = Axis - 1; d >= 0; d--)
+                {
+                    off += Strides[d] * Es;
+                    if (++pos[d] < Shape[d]) break;
+                    off -= Strides[d] * Es * Shape[d];
+                    pos[d] = 0;
+                }
             }
-        });
+        }
     }
 
     public static void Gather(Tensor src, int axis, Tensor index, Tensor dst) =>

@@ -76,6 +76,16 @@ internal static unsafe class IndexingSupport
         }
     }
 
+    /// <summary>The struct-body <see cref="CpuParallel.For{T}"/> that rethrows the first exception of a worker as itself.</summary>
+    public static void For<T>(long count, long workPerItem, ref T body) where T : struct, IRangeBody
+    {
+        try { CpuParallel.For(count, workPerItem, ref body); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
     /// <summary>Element strides scaled to bytes.</summary>
     public static long[] Bytes(ReadOnlySpan<long> strides, int es)
     {

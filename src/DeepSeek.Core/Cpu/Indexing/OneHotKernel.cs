@@ -33,9 +33,21 @@ internal static unsafe class OneHotKernel
         if (n == 0) throw new ArgumentException($"IntegerRange: tensor of shape {t.Shape} is empty.");
         int es = t.DType.SizeOf();
         var dtype = t.DType;
+        long min = long.MaxValue, max = long.MinValue;
+        if (t.IsContiguous)
+        {
+            // the common case scans memory directly (no odometer: nothing allocated)
+            byte* q = CpuBackend.Ptr(t);
+            for (long k = 0; k < n; k++)
+            {
+                long v = CpuBackend.ReadLong(q + k * es, dtype);
+                if (v < min) min = v;
+                if (v > max) max = v;
+            }
+            return (min, max);
+        }
         var odo = new Odometer(t.ShapeArray, 0, Bytes(t.StridesArray, es));
         byte* p = CpuBackend.Ptr(t);
-        long min = long.MaxValue, max = long.MinValue;
         for (long k = 0; k < n; k++)
         {
             long v = CpuBackend.ReadLong(p + odo.Off[0], dtype);

@@ -18,7 +18,9 @@ internal static unsafe class NormKernels
     public static void BatchNorm<T>(Tensor x, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
         bool training, double momentum, double eps, Tensor dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = x.ShapeArray[0], c = x.ShapeArray[1], l = x.ShapeArray[2];
+        // [N, C, L], or [N, C, ...] read as L = the product of the trailing dims
+        int n = x.ShapeArray[0], c = x.ShapeArray[1];
+        int l = x.Rank == 3 ? x.ShapeArray[2] : (int)(x.Numel / Math.Max(1L, (long)n * c));
         using Tensor? xc = x.IsContiguous ? null : x.Contiguous();
         var xv = xc ?? x;
         if (!training && typeof(T) == typeof(float))
@@ -85,52 +87,85 @@ internal static unsafe class NormKernels
     /// </summary>
     private static void InferenceBatchNormF32(Tensor x, Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, double eps, Tensor dst)
     {
-        int n = x.ShapeArray[0], c = x.ShapeArray[1], l = x.ShapeArray[2];
-        var coef = new float[4 * c]; // scale head, scale tail, shift head, shift tail
-        for (int ch = 0; ch < c; ch++)
+        int n = x.ShapeArray[0], c = x.ShapeArray[1];
+        long l = x.Numel / Math.Max(1L, (long)n * c);
+        var bufs = Gemm.PackBuffers.Rent(4L * c, 0); // scale head, scale tail, shift head, shift tail (reused native scratch)
+        try
         {
-            double scale = (weight is null ? 1 : At<float>(weight, ch)) / Math.Sqrt(At<float>(runningVar, ch) + eps);
-            double shift = (bias is null ? 0 : At<float>(bias, ch)) - At<float>(runningMean, ch) * scale;
-            (coef[4 * ch], coef[4 * ch + 1]) = NormMath.Split(scale);
-            (coef[4 * ch + 2], coef[4 * ch + 3]) = NormMath.Split(shift);
+            float* coef = bufs.A;
+            for (int ch = 0; ch < c; ch++)
+            {
+                double scale = (weight is null ? 1 : At<float>(weight, ch)) / Math.Sqrt(At<float>(runningVar, ch) + eps);
+                double shift = (bias is null ? 0 : At<float>(bias, ch)) - At<float>(runningMean, ch) * scale;
+                (coef[4 * ch], coef[4 * ch + 1]) = NormMath.Split(scale);
+                (coef[4 * ch + 2], coef[4 * ch + 3]) = NormMath.Split(shift);
+            }
+            // a streaming pass: split only when each thread gets ≥ 2 MB to stream, far above the cost of waking a worker
+            var body = new ScaleShiftPlanes { X = CpuBackend.Ptr<float>(x), Dst = CpuBackend.Ptr<float>(dst), Coef = coef, C = c, L = l };
+            CpuParallel.For((long)n * c, l, ref body, minWorkPerThread: StreamingMinWork);
         }
-        nint xp = (nint)CpuBackend.Ptr<float>(x), dp = (nint)CpuBackend.Ptr<float>(dst);
-        // a streaming pass: split only when each thread gets ≥ 2 MB to stream, far above the cost of waking a worker
-        CpuParallel.For((long)n * c, l, (s, e) =>
+        finally
+        {
+            Gemm.PackBuffers.Return(bufs);
+        }
+    }
+
+    private struct ScaleShiftPlanes : IRangeBody
+    {
+        public float* X, Dst, Coef;
+        public int C;
+        public long L;
+
+        public readonly void Run(long s, long e)
         {
             for (long plane = s; plane < e; plane++)
             {
-                int ch = (int)(plane % c);
-                long off = plane * l;
-                NormMath.ScaleShift((float*)xp + off, (float*)dp + off, l, coef[4 * ch], coef[4 * ch + 1], coef[4 * ch + 2], coef[4 * ch + 3]);
+                int ch = (int)(plane % C);
+                long off = plane * L;
+                float* k = Coef + 4 * ch;
+                NormMath.ScaleShift(X + off, Dst + off, L, k[0], k[1], k[2], k[3]);
             }
-        }, minWorkPerThread: StreamingMinWork);
+        }
     }
 
-    /// <summary>Layer normalization over the last dim of x [M, K] (see <see cref="INNKernels.LayerNorm"/>).</summary>
+    /// <summary>Layer normalization over the last dim of x [M, K] or, contiguous, [..., K] (see <see cref="INNKernels.LayerNorm"/>).</summary>
     public static void LayerNorm<T>(Tensor x, Tensor? weight, Tensor? bias, double eps, Tensor dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = x.ShapeArray[0], k = x.ShapeArray[1];
+        int k = x.ShapeArray[^1];
+        long m = x.Rank == 2 ? x.ShapeArray[0] : x.Numel / Math.Max(1, k);
         using Tensor? xc = x.IsContiguous ? null : x.Contiguous();
         using Tensor? wc = weight is null || weight.IsContiguous ? null : weight.Contiguous();
         using Tensor? bc = bias is null || bias.IsContiguous ? null : bias.Contiguous();
         var xv = xc ?? x;
         var wv = wc ?? weight;
         var bv = bc ?? bias;
-        nint xp = (nint)CpuBackend.Ptr<T>(xv), dp = (nint)CpuBackend.Ptr<T>(dst);
-        nint gp = wv is null ? 0 : (nint)CpuBackend.Ptr<T>(wv), bp = bv is null ? 0 : (nint)CpuBackend.Ptr<T>(bv);
-        CpuParallel.For(m, (long)k * 4, (s, e) =>
+        var body = new LayerNormRows<T>
         {
+            X = CpuBackend.Ptr<T>(xv), Dst = CpuBackend.Ptr<T>(dst),
+            Gamma = wv is null ? null : CpuBackend.Ptr<T>(wv), Beta = bv is null ? null : CpuBackend.Ptr<T>(bv), K = k, Eps = eps,
+        };
+        CpuParallel.For(m, (long)k * 4, ref body);
+    }
+
+    private struct LayerNormRows<T> : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Dst, Gamma, Beta;
+        public int K;
+        public double Eps;
+
+        public readonly void Run(long s, long e)
+        {
+            int k = K;
             for (long r = s; r < e; r++)
             {
-                T* row = (T*)xp + r * k;
+                T* row = X + r * k;
                 double mean = NormMath.Sum(row, k) / k;
                 double var = NormMath.SumSqDev(row, k, mean) / k;
-                double rstd = 1 / Math.Sqrt(var + eps);
-                NormMath.NormalizeRow(row, (T*)dp + r * k, k, mean, rstd, (T*)gp, (T*)bp);
+                double rstd = 1 / Math.Sqrt(var + Eps);
+                NormMath.NormalizeRow(row, Dst + r * k, k, mean, rstd, Gamma, Beta);
             }
-        });
+        }
     }
 
     /// <summary>Group normalization over x [N, C, L] (see <see cref="INNKernels.GroupNorm"/>).</summary>

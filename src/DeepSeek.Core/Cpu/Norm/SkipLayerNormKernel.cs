@@ -21,23 +21,37 @@ internal static unsafe class SkipLayerNormKernel
         var xv = xc ?? x;
         var sv = sc ?? skip;
         long xs = RowStride(xv, k), ss = RowStride(sv, k);
-        nint xp = (nint)CpuBackend.Ptr<T>(xv), sp = (nint)CpuBackend.Ptr<T>(sv), dp = (nint)CpuBackend.Ptr<T>(dst);
-        nint gp = weight is null ? 0 : (nint)CpuBackend.Ptr<T>(wc ?? weight), bp = bias is null ? 0 : (nint)CpuBackend.Ptr<T>(bc ?? bias);
-        nint up = sum is null ? 0 : (nint)CpuBackend.Ptr<T>(sum);
-        CpuParallel.For(m, (long)k * 6, (s, e) =>
+        var body = new Rows<T>
         {
+            X = CpuBackend.Ptr<T>(xv), Skip = CpuBackend.Ptr<T>(sv), Dst = CpuBackend.Ptr<T>(dst),
+            Gamma = weight is null ? null : CpuBackend.Ptr<T>(wc ?? weight), Beta = bias is null ? null : CpuBackend.Ptr<T>(bc ?? bias),
+            Sum = sum is null ? null : CpuBackend.Ptr<T>(sum), XStride = xs, SkipStride = ss, K = k, Eps = eps,
+        };
+        CpuParallel.For(m, (long)k * 6, ref body);
+    }
+
+    private struct Rows<T> : IRangeBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Skip, Dst, Gamma, Beta, Sum;
+        public long XStride, SkipStride;
+        public int K;
+        public double Eps;
+
+        public readonly void Run(long s, long e)
+        {
+            int k = K;
             for (long r = s; r < e; r++)
             {
-                T* d = (T*)dp + r * k;
-                T* row = up == 0 ? d : (T*)up + r * k;
-                var xr = new ReadOnlySpan<T>((T*)xp + r * xs, k);
-                var sr = new ReadOnlySpan<T>((T*)sp + r * ss, k);
+                T* d = Dst + r * k;
+                T* row = Sum == null ? d : Sum + r * k;
+                var xr = new ReadOnlySpan<T>(X + r * XStride, k);
+                var sr = new ReadOnlySpan<T>(Skip + r * SkipStride, k);
                 TensorPrimitives.Add(xr, sr, new Span<T>(row, k));
                 double mean = NormMath.Sum(row, k) / k;
                 double var = NormMath.SumSqDev(row, k, mean) / k;
-                NormMath.NormalizeRow(row, d, k, mean, 1 / Math.Sqrt(var + eps), (T*)gp, (T*)bp);
+                NormMath.NormalizeRow(row, d, k, mean, 1 / Math.Sqrt(var + Eps), Gamma, Beta);
             }
-        });
+        }
     }
 
     // rows are addressed by one stride: a 2-d view with unit inner stride, or any contiguous tensor; others are copied

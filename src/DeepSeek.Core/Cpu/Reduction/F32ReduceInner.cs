@@ -27,6 +27,33 @@ internal static unsafe class F32ReduceInner
         });
     }
 
+    /// <summary>
+    /// The same reduction for a contiguous source of <paramref name="outCount"/> rows of <paramref name="n"/> elements
+    /// (the plan such a source coalesces to), without building a plan: allocates nothing.
+    /// </summary>
+    public static void RunRows(ReduceOp op, float* src, long outCount, long n, float* dst)
+    {
+        if (outCount == 1)
+        {
+            *dst = SplitRow(op, src, n);
+            return;
+        }
+        var body = new Rows { Op = op, Src = src, Dst = dst, N = n };
+        CpuParallel.For(outCount, n, ref body);
+    }
+
+    private struct Rows : IRangeBody
+    {
+        public ReduceOp Op;
+        public float* Src, Dst;
+        public long N;
+
+        public readonly void Run(long start, long end)
+        {
+            for (long o = start; o < end; o++) Dst[o] = Row(Op, Src + o * N, N);
+        }
+    }
+
     private static float Row(ReduceOp op, float* p, long n) => op switch
     {
         ReduceOp.Sum => (float)F32Reduce.Sum(p, n),
@@ -39,29 +66,42 @@ internal static unsafe class F32ReduceInner
     {
         int parts = CpuParallel.Chunks(n, 1);
         if (parts <= 1) return Row(op, p, n);
-        var partial = new double[parts];
-        nint pp = (nint)p;
-        CpuParallel.For(parts, n / parts, (s, e) =>
-        {
-            for (long c = s; c < e; c++)
-            {
-                long a = n * c / parts, b = n * (c + 1) / parts;
-                float* q = (float*)pp + a;
-                partial[c] = op is ReduceOp.Sum or ReduceOp.Mean ? F32Reduce.Sum(q, b - a) : F32Reduce.Extreme(q, b - a, op == ReduceOp.Max);
-            }
-        }, minWorkPerThread: 1);
+        double* partial = stackalloc double[parts]; // parts ≤ DeepSeekOptions.Threads
+        var body = new Partials { Op = op, P = p, N = n, Parts = parts, Partial = partial };
+        CpuParallel.For(parts, n / parts, ref body, minWorkPerThread: 1);
         if (op is ReduceOp.Sum or ReduceOp.Mean)
         {
             double t = 0;
-            foreach (var x in partial) t += x;
+            for (int i = 0; i < parts; i++) t += partial[i];
             return (float)(op == ReduceOp.Mean ? t / n : t);
         }
         double m = partial[0];
-        foreach (var x in partial)
+        for (int i = 0; i < parts; i++)
         {
+            double x = partial[i];
             if (double.IsNaN(x)) return float.NaN;
             if (op == ReduceOp.Max ? x > m : x < m) m = x;
         }
         return (float)m;
+    }
+
+    // Items are the row's parts: each writes its partial sum or extreme.
+    private struct Partials : IRangeBody
+    {
+        public ReduceOp Op;
+        public float* P;
+        public double* Partial;
+        public long N;
+        public int Parts;
+
+        public readonly void Run(long start, long end)
+        {
+            for (long c = start; c < end; c++)
+            {
+                long a = N * c / Parts, b = N * (c + 1) / Parts;
+                float* q = P + a;
+                Partial[c] = Op is ReduceOp.Sum or ReduceOp.Mean ? F32Reduce.Sum(q, b - a) : F32Reduce.Extreme(q, b - a, Op == ReduceOp.Max);
+            }
+        }
     }
 }

@@ -15,6 +15,15 @@ internal static unsafe class SoftmaxKernel
             SoftmaxColumns.Run(src, axis, dst, log);
             return;
         }
+        if (src.DType == DType.F32 && SimdInfo.UseAvx2 && src.Rank > 0 && axis == src.Rank - 1 && src.IsContiguous && dst.IsContiguous)
+        {
+            // contiguous rows (attention scores, classifier heads): the same row kernel over the same chunks, no line plan
+            long n = src.ShapeArray[^1];
+            if (src.Numel == 0) return;
+            var rows = new Rows { Src = CpuBackend.Ptr<float>(src), Dst = CpuBackend.Ptr<float>(dst), N = (int)n, Log = log };
+            CpuParallel.For(src.Numel / n, n * 8, ref rows);
+            return;
+        }
         var lp = LinePlan.Build(src, dst, axis);
         if (lp.Count * lp.SrcLength == 0) return;
         switch (src.DType)
@@ -42,6 +51,18 @@ internal static unsafe class SoftmaxKernel
                 else Reference(p, lp.SrcStride, d, lp.DstStride, n, log);
             }
         });
+    }
+
+    private struct Rows : IRangeBody
+    {
+        public float* Src, Dst;
+        public int N;
+        public bool Log;
+
+        public readonly void Run(long s, long e)
+        {
+            for (long o = s; o < e; o++) RowF32(Src + o * N, Dst + o * N, N, Log);
+        }
     }
 
     /// <summary>Vectorized softmax of one contiguous F32 row.</summary>

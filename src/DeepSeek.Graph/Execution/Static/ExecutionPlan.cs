@@ -6,7 +6,7 @@ namespace DeepSeek.Graph.Execution;
 /// <summary>
 /// A graph compiled for fixed input shapes and dtypes: every value's type is known, nodes have prepared
 /// <see cref="IStaticKernel"/>s where one exists (interpreter kernels otherwise), and intermediates live at planned
-/// offsets of one arena per concurrent run. Immutable and thread-safe: <see cref="Run"/> may be called from several
+/// offsets of one arena per concurrent run. Immutable and thread-safe: <see cref="Run(ReadOnlySpan{Tensor})"/> may be called from several
 /// threads at once (each run takes its own arena instance from a pool).
 /// </summary>
 public sealed class ExecutionPlan : IDisposable
@@ -28,7 +28,13 @@ public sealed class ExecutionPlan : IDisposable
         Inputs = layout.Index.InputSlots.Select(v => layout.Metas[v]!.Value).ToArray();
         InputNames = layout.Index.InputSlots.Select(v => layout.Index.Values[v].Name).ToArray();
         Outputs = layout.Index.OutputSlots.Select(v => layout.Metas[v]!.Value).ToArray();
+        OutputNames = layout.Index.OutputSlots.Select(v => layout.Index.Values[v].Name).ToArray();
+        _onlyStatic = layout.Steps.All(s => s.Kind == StepKind.Static);
     }
+
+    // every step runs a prepared kernel: nothing in a run makes tensors or records autograd, so a bound run needs neither
+    // a tensor scope nor a no-grad block (both would allocate: they are async-locals)
+    private readonly bool _onlyStatic;
 
     /// <summary>Input types the plan is specialised to, in graph-input order.</summary>
     public IReadOnlyList<TensorMeta> Inputs { get; }
@@ -38,6 +44,9 @@ public sealed class ExecutionPlan : IDisposable
 
     /// <summary>Output types, in graph-output order.</summary>
     public IReadOnlyList<TensorMeta> Outputs { get; }
+
+    /// <summary>Graph output names, in order.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
 
     /// <summary>Arena size, savings against naive allocation, aliases, in-place reuses and fallback nodes.</summary>
     public MemoryPlanReport Report { get; }
@@ -102,6 +111,82 @@ public sealed class ExecutionPlan : IDisposable
         {
             _idle.Add(instance);
         }
+    }
+
+    /// <summary>
+    /// Runs the plan writing the graph outputs into <paramref name="outputs"/> (ONNX Runtime's IOBinding): one
+    /// caller-owned tensor per <see cref="Outputs"/> entry, contiguous, of exactly that dtype and shape, on the plan's
+    /// device, sharing no memory with the inputs or another output. Kernels that produce an output write it in place;
+    /// outputs computed otherwise (inputs or constants passed through, interpreter fallbacks) are copied in. With every
+    /// node on a prepared kernel a steady-state run allocates nothing: no managed memory and no tensor-pool request.
+    /// </summary>
+    /// <exception cref="ArgumentException">The number of outputs is wrong, or one is not contiguous.</exception>
+    /// <exception cref="DTypeMismatchException">An output's dtype differs from the plan's.</exception>
+    /// <exception cref="ShapeMismatchException">An output's shape differs from the plan's.</exception>
+    public void Run(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> outputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckInputs(inputs);
+        CheckOutputs(outputs);
+        if (!_idle.TryTake(out var instance))
+        {
+            instance = new PlanInstance(_layout, _device);
+            lock (_gate) _all.Add(instance);
+        }
+        bool guarded = !_onlyStatic || AnyRequiresGrad(inputs);
+        var noGrad = guarded ? Tensor.NoGrad() : default;
+        var scope = guarded ? Tensor.NewScope() : null;
+        try
+        {
+            instance.Run(inputs, outputs);
+        }
+        finally
+        {
+            _idle.Add(instance);
+            scope?.Dispose();
+            if (guarded) noGrad.Dispose();
+        }
+    }
+
+    private static bool AnyRequiresGrad(ReadOnlySpan<Tensor> inputs)
+    {
+        foreach (var x in inputs) if (x.RequiresGrad) return true;
+        return false;
+    }
+
+    private void CheckOutputs(ReadOnlySpan<Tensor> outputs)
+    {
+        if (outputs.Length != Outputs.Count)
+            throw new ArgumentException($"ExecutionPlan: graph '{_graph.Name}' has {Outputs.Count} outputs ({string.Join(", ", OutputNames)}), got {outputs.Length} output tensors to write.", nameof(outputs));
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var y = outputs[i] ?? throw new ArgumentNullException(nameof(outputs), $"ExecutionPlan: output tensor for '{OutputNames[i]}' is null.");
+            if (y.IsDisposed) throw new TensorDisposedException($"ExecutionPlan: output tensor for '{OutputNames[i]}' was disposed.");
+            var want = Outputs[i];
+            if (y.DType != want.DType)
+                throw new DTypeMismatchException($"ExecutionPlan: output '{OutputNames[i]}' is {want}, the tensor given for it is {y.DType.Name()}{y.Shape}.");
+            if (y.Shape != want.Shape)
+                throw new ShapeMismatchException($"ExecutionPlan: output '{OutputNames[i]}' is {want}, the tensor given for it is {y.DType.Name()}{y.Shape}.");
+            if (y.Device != _device)
+                throw new DeviceMismatchException($"ExecutionPlan: the tensor given for output '{OutputNames[i]}' is on {y.Device} but the plan runs on {_device}.");
+            if (!y.IsContiguous)
+                throw new ArgumentException($"ExecutionPlan: the tensor given for output '{OutputNames[i]}' ({y.DType.Name()}{y.Shape}) must be contiguous; kernels write it in place.", nameof(outputs));
+            for (int j = 0; j < i; j++)
+                if (ReferenceEquals(outputs[j], y))
+                    throw new ArgumentException($"ExecutionPlan: the same tensor is given for outputs '{OutputNames[j]}' and '{OutputNames[i]}'.", nameof(outputs));
+        }
+    }
+
+    /// <summary>True when <paramref name="inputs"/> have exactly the plan's input dtypes, shapes and device (no allocation).</summary>
+    internal bool Accepts(ReadOnlySpan<Tensor> inputs)
+    {
+        if (inputs.Length != Inputs.Count) return false;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var x = inputs[i];
+            if (x.DType != Inputs[i].DType || x.Device != _device || x.Shape != Inputs[i].Shape) return false;
+        }
+        return true;
     }
 
     private void CheckInputs(ReadOnlySpan<Tensor> inputs)

@@ -1,7 +1,8 @@
 // One run's worth of state for an ExecutionPlan: the arena with a view per planned value made once, and flat per-value
 // slots refilled each run. Concurrent runs each take their own instance, so prepared kernels and the layout stay
 // shared and read-only. In steady state a run allocates from the pool only what it hands back (the graph outputs)
-// and what interpreter fallbacks allocate.
+// and what interpreter fallbacks allocate; a bound run (caller-provided outputs) has static kernels write the outputs
+// in place, so it takes nothing from the pool.
 using DeepSeek.Memory;
 
 namespace DeepSeek.Graph.Execution;
@@ -21,6 +22,10 @@ internal sealed class PlanInstance : IDisposable
     private readonly Tensor[][] _stepOut;
     private readonly HashSet<Memory.Storage> _constantStorage = new(ReferenceEqualityComparer.Instance);
     private readonly ExecutionFrame _noFrame;
+    // per value: the first graph output listing it, or −1; a bound run lets a static kernel write that output in place
+    private readonly int[] _outputOf;
+    // the caller's output tensors during a bound run (null otherwise)
+    private readonly Tensor?[] _bound;
 
     public PlanInstance(PlanLayout layout, Device device)
     {
@@ -60,6 +65,11 @@ internal sealed class PlanInstance : IDisposable
         }
         _stepIn = layout.Steps.Select(s => new Tensor?[s.Inputs.Length]).ToArray();
         _stepOut = layout.Steps.Select(s => new Tensor[s.Outputs.Length]).ToArray();
+        var outputSlots = layout.Index.OutputSlots;
+        _outputOf = new int[n];
+        Array.Fill(_outputOf, -1);
+        for (int i = outputSlots.Length - 1; i >= 0; i--) _outputOf[outputSlots[i]] = i;
+        _bound = new Tensor?[outputSlots.Length];
     }
 
     private bool ArenaResident(int v) => _layout.Kinds[v] == ValueKind.Planned
@@ -68,33 +78,69 @@ internal sealed class PlanInstance : IDisposable
     /// <summary>Runs the plan on checked inputs; returns tensors the caller owns.</summary>
     public Tensor[] Run(ReadOnlySpan<Tensor> inputs)
     {
-        var index = _layout.Index;
-        Array.Copy(_fixed, _slots, _fixed.Length);
-        for (int i = 0; i < inputs.Length; i++) _slots[index.InputSlots[i]] = inputs[i];
         try
         {
-            var steps = _layout.Steps;
-            if (ExecutionObserver.Current is { } observer) RunObserved(observer);
-            else
-            {
-                for (int s = 0; s < steps.Length; s++)
-                {
-                    RunStep(s);
-                    foreach (var v in steps[s].Release) Free(v);
-                }
-            }
+            Execute(inputs);
             return CollectOutputs(inputs);
         }
         finally
         {
-            for (int v = 0; v < _slots.Length; v++)
+            Reset();
+        }
+    }
+
+    /// <summary>
+    /// Runs the plan on checked inputs writing the graph outputs into <paramref name="outputs"/> (checked: contiguous,
+    /// of the planned types): static kernels producing an output write it in place, other outputs are copied in.
+    /// </summary>
+    public void Run(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> outputs)
+    {
+        for (int i = 0; i < outputs.Length; i++) _bound[i] = outputs[i];
+        try
+        {
+            Execute(inputs);
+            var index = _layout.Index;
+            for (int i = 0; i < outputs.Length; i++)
             {
-                if (_owned[v] && !_handed[v]) Free(v);
-                _owned[v] = false;
-                _handed[v] = false;
-                _slots[v] = null;
-                _others[v] = null;
+                int v = index.OutputSlots[i];
+                var t = _slots[v] ?? throw new ModelFormatException($"Graph '{index.Graph.Name}': output '{index.Values[v].Name}' was not computed.");
+                if (!ReferenceEquals(t, outputs[i])) outputs[i].Backend.Copy(t, outputs[i]);
             }
+        }
+        finally
+        {
+            Array.Clear(_bound);
+            Reset();
+        }
+    }
+
+    private void Execute(ReadOnlySpan<Tensor> inputs)
+    {
+        var index = _layout.Index;
+        Array.Copy(_fixed, _slots, _fixed.Length);
+        for (int i = 0; i < inputs.Length; i++) _slots[index.InputSlots[i]] = inputs[i];
+        var steps = _layout.Steps;
+        if (ExecutionObserver.Current is { } observer) RunObserved(observer);
+        else
+        {
+            for (int s = 0; s < steps.Length; s++)
+            {
+                RunStep(s);
+                foreach (var v in steps[s].Release) Free(v);
+            }
+        }
+    }
+
+    // frees what the run owns and has not handed out, and empties the slots for the next run
+    private void Reset()
+    {
+        for (int v = 0; v < _slots.Length; v++)
+        {
+            if (_owned[v] && !_handed[v]) Free(v);
+            _owned[v] = false;
+            _handed[v] = false;
+            _slots[v] = null;
+            _others[v] = null;
         }
     }
 
@@ -169,7 +215,9 @@ internal sealed class PlanInstance : IDisposable
         for (int k = 0; k < outs.Length; k++)
         {
             int v = step.Outputs[k];
-            if (_layout.Kinds[v] == ValueKind.OutputOwned)
+            if (_layout.Kinds[v] == ValueKind.OutputOwned && _outputOf[v] >= 0 && _bound[_outputOf[v]] is { } target)
+                _slots[v] = target; // a bound run: written in place, never freed by the plan
+            else if (_layout.Kinds[v] == ValueKind.OutputOwned)
             {
                 var m = _layout.Metas[v]!.Value;
                 _slots[v] = Tensor.Empty(m.Shape, m.DType, _device).DetachFromScope();

@@ -59,6 +59,57 @@ public sealed class ExecutionPlanMemoryTests
     }
 
     [Fact]
+    public void BoundRunsOfAStaticGraphAllocateNothing()
+    {
+        // two threads so the kernels fan out; a padded conv (plane scratch), a broadcast Mul, a keepdims=0 mean and a GEMM
+        int threads = DeepSeekOptions.Threads;
+        DeepSeekOptions.Threads = 2;
+        try
+        {
+            using var w1 = Tensor.RandN(new Shape(16, 3, 3, 3), new Generator(21));
+            using var b1 = Tensor.RandN(new Shape(16), new Generator(22));
+            using var scale = Tensor.RandN(new Shape(1, 16, 1, 1), new Generator(23));
+            using var wf = Tensor.RandN(new Shape(16, 10), new Generator(24));
+            using var x = Tensor.RandN(new Shape(2, 3, 32, 32), new Generator(25));
+            using var g = Tracer.Trace(t =>
+            {
+                using var a = t.Conv2d(w1, b1, padding: 1);
+                using var r = a.Relu();
+                using var s = r * scale;
+                using var m = s.Mean([2, 3]);
+                return m.MatMul(wf);
+            }, x);
+            using var compiled = DeepSeek.Graph.Compilation.Compiler.Compile(g);
+            var inputs = new[] { x };
+            var expected = compiled.Run(x);
+            var outputs = expected.Select(t => Tensor.Zeros(new Shape(t.Shape.ToArray()))).ToArray();
+            try
+            {
+                Assert.Empty(compiled.MemoryReport!.FallbackNodes);
+                for (int i = 0; i < 3; i++) compiled.Run(inputs, outputs);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                const int runs = 5;
+                long requests = Stats.AllocationCount;
+                long bytes = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < runs; i++) compiled.Run(inputs, outputs);
+                bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+                Assert.Equal(0, Stats.AllocationCount - requests);
+                Assert.Equal(0, bytes);
+                AssertSame(expected[0], outputs[0]);
+            }
+            finally
+            {
+                DisposeAll(expected, outputs);
+            }
+        }
+        finally
+        {
+            DeepSeekOptions.Threads = threads;
+        }
+    }
+
+    [Fact]
     public void DisposingThePlanReturnsItsArenasAndFoldedConstants()
     {
         using var g = ExecutionPlanTests.Chain();
