@@ -58,6 +58,12 @@ internal static unsafe class AvgPool
             GlobalAvgPool.Run(x, dst);
             return;
         }
+        AdaptiveGeneric<T>(x, dst);
+    }
+
+    // a separate method: the lambda's captured locals would otherwise put a closure allocation on the fast path above
+    private static void AdaptiveGeneric<T>(Tensor x, Tensor dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int c = x.ShapeArray[1], h = x.ShapeArray[2], w = x.ShapeArray[3];
         int oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
         long sN = x.StridesArray[0], sC = x.StridesArray[1], sH = x.StridesArray[2], sW = x.StridesArray[3];
