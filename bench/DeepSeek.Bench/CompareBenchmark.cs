@@ -24,7 +24,7 @@ internal static class CompareBenchmark
         if (models.Count == 0) throw new ArgumentException("compare: MODEL.onnx | zoo name (or --model a,b,…) is required");
         var batches = args.Ints("batch", 1);
         var threadCounts = args.Ints("threads", 2);
-        int runs = args.Ints("runs", 10)[0], warmup = args.Ints("warmup", 3)[0], pauseMs = args.Ints("pause-ms", 100)[0];
+        int runs = args.Ints("runs", 10)[0], warmup = args.Ints("warmup", 10)[0], pauseMs = args.Ints("pause-ms", 100)[0];
         var files = ParseInputs(args.All("input"));
         bool json = args.Flag("json");
         var rows = new List<Row>();
