@@ -19,6 +19,31 @@ public static class DeepSeekOptions
         }
     }
 
+    private static int _spinMicroseconds = ReadIntFromEnvironment("DEEPSEEK_SPIN_US", 200, min: 0);
+
+    /// <summary>
+    /// How long (µs) an idle kernel worker thread spins waiting for the next parallel kernel before it parks (like ONNX
+    /// Runtime's intra-op spinning). Longer keeps workers hot across gaps between runs at the cost of idle CPU; 0 parks
+    /// at once. Defaults to <c>DEEPSEEK_SPIN_US</c> when set, else 200.
+    /// </summary>
+    public static int WorkerSpinMicroseconds
+    {
+        get => Volatile.Read(ref _spinMicroseconds);
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "WorkerSpinMicroseconds must be 0 or more.");
+            Volatile.Write(ref _spinMicroseconds, value);
+        }
+    }
+
+    private static int ReadIntFromEnvironment(string name, int fallback, int min)
+    {
+        var s = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrWhiteSpace(s)) return fallback;
+        if (int.TryParse(s, out var n) && n >= min) return n;
+        throw new InvalidOperationException($"{name}='{s}' is not an integer ≥ {min}.");
+    }
+
     private static int ReadThreadsFromEnvironment()
     {
         var s = Environment.GetEnvironmentVariable("DEEPSEEK_NUM_THREADS");

@@ -105,4 +105,39 @@ public class WorkerPoolTests
         });
         Assert.Equal(0, errors);
     }
+
+    private unsafe struct MeetBody(int* arrived, int* met) : IChunkBody
+    {
+        // each chunk waits (up to 50 ms) for the other: they only meet when two threads run them at once
+        public void Run(int chunk)
+        {
+            Interlocked.Increment(ref *arrived);
+            long until = Environment.TickCount64 + 50;
+            while (Volatile.Read(ref *arrived) < 2 && Environment.TickCount64 < until) Thread.SpinWait(8);
+            if (Volatile.Read(ref *arrived) >= 2) Interlocked.Increment(ref *met);
+        }
+    }
+
+    [Fact]
+    public unsafe void AWorkerTakesPartInBackToBackFanOuts()
+    {
+        // regression: the job must be published before the generation moves, or a spinning worker reads no job and
+        // sits the fan-out out (two threads then ran at one thread's speed)
+        int saved = DeepSeekOptions.Threads;
+        DeepSeekOptions.Threads = 2;
+        try
+        {
+            int rounds = 300, lonely = 0;
+            for (int r = 0; r < rounds; r++)
+            {
+                int arrived = 0, met = 0;
+                var body = new MeetBody(&arrived, &met);
+                WorkerPool.Shared.Run(2, ref body);
+                if (met < 2) lonely++;
+            }
+            // a worker preempted by the OS on a busy machine may miss a few; the bug missed most
+            Assert.True(lonely <= rounds / 10, $"{lonely} of {rounds} fan-outs ran on one thread");
+        }
+        finally { DeepSeekOptions.Threads = saved; }
+    }
 }

@@ -27,7 +27,6 @@ internal sealed class WorkerPool
 
     [ThreadStatic] private static bool t_inside;
 
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // ~200 µs of spinning before parking
 
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = new();
@@ -76,11 +75,14 @@ internal sealed class WorkerPool
             }
             while (_workers.Count < helpers) _workers.Add(new Worker(this, _workers.Count));
             var job = JobSlot<T>.Instance ??= new Job<T>();
+            // publish the job before the generation moves: a spinning worker that sees the new generation reads _current
+            // at once, and must find this job there (not null), or it sits the whole fan-out out
             Volatile.Write(ref _helpers, helpers);
-            int epoch = Interlocked.Increment(ref _generation);
+            int epoch = _generation + 1; // only the gate holder changes it
             job.Body = body;
             job.Start(epoch, n);
             Volatile.Write(ref _current, job);
+            Interlocked.Increment(ref _generation);
             for (int i = 0; i < helpers; i++) _workers[i].Wake();
             job.Work();
             var sw = new SpinWait();
@@ -189,7 +191,7 @@ internal sealed class WorkerPool
             {
                 if (Volatile.Read(ref _pool._generation) == seen)
                 {
-                    long until = Stopwatch.GetTimestamp() + SpinTicks;
+                    long until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * DeepSeekOptions.WorkerSpinMicroseconds / 1_000_000;
                     while (Volatile.Read(ref _pool._generation) == seen && Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
                 }
                 if (Volatile.Read(ref _pool._generation) == seen)
