@@ -26,6 +26,7 @@ internal static class CompareBenchmark
         var threadCounts = args.Ints("threads", 2);
         int runs = args.Ints("runs", 10)[0], warmup = args.Ints("warmup", 10)[0], pauseMs = args.Ints("pause-ms", 100)[0];
         var files = ParseInputs(args.All("input"));
+        var expected = ParseInputs(args.All("expect")); // OUTPUT=FILE.npy: reference outputs (e.g. PyTorch's) to check ours against
         bool json = args.Flag("json");
         var rows = new List<Row>();
         foreach (var model in models)
@@ -38,6 +39,7 @@ internal static class CompareBenchmark
                 using var graph = OnnxImporter.Import(OnnxModelFile.Load(path), Path.GetDirectoryName(Path.GetFullPath(path)));
                 using var compiled = Compiler.Compile(graph);
                 var inputs = Inputs(graph, compiled.InputNames, batch, files);
+                CheckExpected(compiled, inputs, expected);
                 int effectiveBatch = inputs.Length > 0 && inputs[0].Rank > 0 ? inputs[0].Size(0) : batch;
                 var perThreads = new List<Row>();
                 foreach (int threads in threadCounts)
@@ -117,6 +119,32 @@ internal static class CompareBenchmark
             if (!oursFirst) { oursMs.Add(Time(() => { foreach (var t in Ours()) t.Dispose(); })); Thread.Sleep(pauseMs); }
         }
         return new Row(name, batch, threads, Timing.Median(oursMs), Timing.Median(ortMs), maxDiff, scale);
+    }
+
+    // prints the largest difference between our outputs and the given reference files (independent of ORT)
+    private static void CheckExpected(CompiledGraph compiled, Tensor[] inputs, Dictionary<string, string> expected)
+    {
+        if (expected.Count == 0) return;
+        var outs = compiled.Run(inputs);
+        try
+        {
+            foreach (var (name, file) in expected)
+            {
+                int o = compiled.OutputNames.ToList().IndexOf(name);
+                if (o < 0) throw new ArgumentException($"compare: --expect {name}=…: the model has no output '{name}' (outputs: {string.Join(", ", compiled.OutputNames)}).");
+                using var want = NumpyFile.Load(file);
+                if (want.Shape != outs[o].Shape) throw new ArgumentException($"compare: --expect {name}: {file} has shape {want.Shape}, our output is {outs[o].Shape}.");
+                var a = outs[o].ToArray<float>();
+                var b = want.ToArray<float>();
+                double diff = 0, scale = 0;
+                for (int i = 0; i < a.Length; i++) { diff = Math.Max(diff, Math.Abs(a[i] - b[i])); scale = Math.Max(scale, Math.Abs(b[i])); }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"output\":\"{name}\",\"expected\":\"{Path.GetFileName(file)}\",\"max_abs_diff\":{diff:G3},\"output_scale\":{scale:G3}}}"));
+            }
+        }
+        finally
+        {
+            foreach (var t in outs) t.Dispose();
+        }
     }
 
     private static double Time(Action a)

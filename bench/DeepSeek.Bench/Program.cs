@@ -7,7 +7,7 @@ internal static class Program
     {
         ["gemm"] = ("SGEMM GFLOP/s vs ONNX Runtime MatMul  [--json] [--sizes 256,512,1024,2048 | --shapes MxNxK,...] [--threads 1,2] [--kernel avx512|avx512-12|avx2|scalar] [--blocks MC,KC,NC] [--only ours|ort] [--trans-a] [--trans-b] [--no-shared-b] [--pause-ms 200] [--blocks-per-thread 6]", GemmBenchmark.Run),
         ["compile"] = ("eager vs compiled latency and memory per zoo model  [--json] [--models resnet18,mobilenet_v3_small,bert-base] [--batches 1,8] [--runs 7] [--warmup 2] [--level 3] [--threads N]", CompileBenchmark.Run),
-        ["compare"] = ("the same ONNX model in DeepSeek (compiled) and ONNX Runtime, interleaved  MODEL.onnx|--model resnet18,mobilenet_v3_small,bert-base [--input NAME=FILE.npy ...] [--batch 1,8] [--threads 1,2] [--runs 10] [--warmup 10] [--pause-ms 100] [--json] [--markdown]", CompareBenchmark.Run),
+        ["compare"] = ("the same ONNX model in DeepSeek (compiled) and ONNX Runtime, interleaved  MODEL.onnx|--model resnet18,mobilenet_v3_small,bert-base [--input NAME=FILE.npy ...] [--expect OUTPUT=FILE.npy ...] [--batch 1,8] [--threads 1,2] [--runs 10] [--warmup 10] [--pause-ms 100] [--json] [--markdown]", CompareBenchmark.Run),
         ["dw"] = ("depthwise conv / MaxPool / global average pool kernels, median µs  [--threads 1,2] [--rounds 41] [--cpu] [--only SUBSTRING] | --model resnet18|mobilenet_v3_small [--batch 1] [--runs 200]", DepthwiseBenchmark.Run),
         ["pool"] = ("fork-join latency of the kernel worker pool vs Parallel.For  [--threads 2]", PoolBenchmark.Run),
         ["profiler"] = ("profiler overhead: resnet18 runs with no observer vs a ProfileSession (interpreter and compiled plan)  [--batch 8] [--rounds 11] [--threads N]", ProfilerBenchmark.Run),
