@@ -32,14 +32,9 @@ internal static unsafe class AvgPoolRows
             Wt = (ow - 1) * p.StrideW + p.KernelW,
         };
         long planes = (long)n * c;
-        int threads = DeepSeekOptions.Threads;
-        body.Parts = threads > 1 && planes < 4L * threads ? (int)Math.Min(oh, (4L * threads + planes - 1) / planes) : 1;
-        body.RowsPerPart = (oh + body.Parts - 1) / body.Parts;
-        body.Items = checked((int)(planes * body.Parts));
-        int chunks = CpuParallel.Chunks(body.Items, (long)body.RowsPerPart * (ow * p.KernelW + body.W * p.KernelH));
-        body.Chunks = Math.Min(body.Items, chunks); // one per thread: the pool starts a worker per chunk
-        if (body.Chunks <= 1) { body.Chunks = 1; body.Run(0); }
-        else WorkerPool.Shared.Run(body.Chunks, ref body);
+        body.Split = new PlaneRowSplit(planes, oh, (long)ow * p.KernelW + (long)body.W * p.KernelH);
+        if (body.Split.Chunks == 1) body.Run(0);
+        else WorkerPool.Shared.Run(body.Split.Chunks, ref body);
     }
 
     // Divisor factor of a window starting at s (input coordinates) along an axis of size len with end padding padEnd.
@@ -50,12 +45,13 @@ internal static unsafe class AvgPoolRows
     {
         public nint X, Dst;
         public long SN, SC, SH;
-        public int C, H, W, OH, OW, Wt, Parts, RowsPerPart, Items, Chunks;
+        public int C, H, W, OH, OW, Wt;
+        public PlaneRowSplit Split;
         public Pool2dParams P;
 
         public readonly void Run(int chunk)
         {
-            long s = (long)Items * chunk / Chunks, e = (long)Items * (chunk + 1) / Chunks;
+            var (s, e) = Split.Range(chunk);
             if (e <= s) return;
             var buf = PackBuffers.Rent(Wt + Slack, OW);
             try
@@ -72,9 +68,7 @@ internal static unsafe class AvgPoolRows
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Item(long u, float* t, float* inv)
         {
-            long plane = u / Parts;
-            int part = (int)(u % Parts);
-            int oy0 = part * RowsPerPart, oy1 = Math.Min(OH, oy0 + RowsPerPart);
+            var (plane, oy0, oy1) = Split.Item(u, OH);
             float* src = (float*)X + plane / C * SN + plane % C * SC;
             float* o = (float*)Dst + plane * OH * OW;
             int copyW = Math.Clamp(Wt - P.PadLeft, 0, W);
