@@ -23,18 +23,10 @@ internal static unsafe class AvgPoolRows
     public static void Run(Tensor x, Pool2dParams p, Tensor dst)
     {
         if (dst.Numel == 0) return;
-        int n = x.ShapeArray[0], c = x.ShapeArray[1], oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
-        var body = new Body
-        {
-            X = (nint)CpuBackend.Ptr<float>(x), Dst = (nint)CpuBackend.Ptr<float>(dst),
-            SN = x.StridesArray[0], SC = x.StridesArray[1], SH = x.StridesArray[2],
-            C = c, H = x.ShapeArray[2], W = x.ShapeArray[3], OH = oh, OW = ow, P = p,
-            Wt = (ow - 1) * p.StrideW + p.KernelW,
-        };
-        long planes = (long)n * c;
-        body.Split = new PlaneRowSplit(planes, oh, (long)ow * p.KernelW + (long)body.W * p.KernelH);
-        if (body.Split.Chunks == 1) body.Run(0);
-        else WorkerPool.Shared.Run(body.Split.Chunks, ref body);
+        int ow = dst.ShapeArray[3];
+        var body = new Body { G = new PoolRowsGeometry(x, p, dst, (ow - 1) * p.StrideW + p.KernelW) };
+        if (body.G.Split.Chunks == 1) body.Run(0);
+        else WorkerPool.Shared.Run(body.G.Split.Chunks, ref body);
     }
 
     // Divisor factor of a window starting at s (input coordinates) along an axis of size len with end padding padEnd.
@@ -43,23 +35,19 @@ internal static unsafe class AvgPoolRows
 
     private struct Body : IChunkBody
     {
-        public nint X, Dst;
-        public long SN, SC, SH;
-        public int C, H, W, OH, OW, Wt;
-        public PlaneRowSplit Split;
-        public Pool2dParams P;
+        public PoolRowsGeometry G;
 
         public readonly void Run(int chunk)
         {
-            var (s, e) = Split.Range(chunk);
+            var (s, e) = G.Split.Range(chunk);
             if (e <= s) return;
-            var buf = PackBuffers.Rent(Wt + Slack, OW);
+            var buf = PackBuffers.Rent(G.Wt + Slack, G.OW);
             try
             {
                 float* t = buf.A, inv = buf.B;
-                new Span<float>(t, Wt + Slack).Clear();
-                for (int xo = 0; xo < OW; xo++)
-                    inv[xo] = 1f / Factor(xo * P.StrideW - P.PadLeft, P.KernelW, W, P.PadRight, P.CountIncludePad);
+                new Span<float>(t, G.Wt + Slack).Clear();
+                for (int xo = 0; xo < G.OW; xo++)
+                    inv[xo] = 1f / Factor(xo * G.P.StrideW - G.P.PadLeft, G.P.KernelW, G.W, G.P.PadRight, G.P.CountIncludePad);
                 for (long u = s; u < e; u++) Item(u, t, inv);
             }
             finally { PackBuffers.Return(buf); }
@@ -68,46 +56,46 @@ internal static unsafe class AvgPoolRows
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Item(long u, float* t, float* inv)
         {
-            var (plane, oy0, oy1) = Split.Item(u, OH);
-            float* src = (float*)X + plane / C * SN + plane % C * SC;
-            float* o = (float*)Dst + plane * OH * OW;
-            int copyW = Math.Clamp(Wt - P.PadLeft, 0, W);
-            float* row = t + P.PadLeft; // t[PadLeft + ix] = column ix; the frame stays 0
+            var (plane, oy0, oy1) = G.Split.Item(u, G.OH);
+            var (srcPlane, outPlane) = G.Planes(plane);
+            float* src = (float*)srcPlane, o = (float*)outPlane;
+            int copyW = Math.Clamp(G.Wt - G.P.PadLeft, 0, G.W);
+            float* row = t + G.P.PadLeft; // t[PadLeft + ix] = column ix; the frame stays 0
             for (int y = oy0; y < oy1; y++)
             {
-                int hs = y * P.StrideH - P.PadTop;
-                int y0 = Math.Max(0, hs), y1 = Math.Min(H, hs + P.KernelH);
+                int hs = y * G.P.StrideH - G.P.PadTop;
+                int y0 = Math.Max(0, hs), y1 = Math.Min(G.H, hs + G.P.KernelH);
                 if (y1 <= y0 || copyW == 0) new Span<float>(row, copyW).Clear();
                 else
                 {
-                    new ReadOnlySpan<float>(src + y0 * SH, copyW).CopyTo(new Span<float>(row, copyW));
-                    for (int iy = y0 + 1; iy < y1; iy++) AddInto(row, src + iy * SH, copyW);
+                    new ReadOnlySpan<float>(src + y0 * G.SH, copyW).CopyTo(new Span<float>(row, copyW));
+                    for (int iy = y0 + 1; iy < y1; iy++) AddInto(row, src + iy * G.SH, copyW);
                 }
-                float rowInv = 1f / Factor(hs, P.KernelH, H, P.PadBottom, P.CountIncludePad);
-                Horizontal(t, o + (long)y * OW, inv, rowInv);
+                float rowInv = 1f / Factor(hs, G.P.KernelH, G.H, G.P.PadBottom, G.P.CountIncludePad);
+                Horizontal(t, o + (long)y * G.OW, inv, rowInv);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
         private readonly void Horizontal(float* t, float* oy, float* inv, float rowInv)
         {
-            int kw = P.KernelW, sw = P.StrideW, xo = 0;
+            int kw = G.P.KernelW, sw = G.P.StrideW, xo = 0;
             var ri = Vector256.Create(rowInv);
             if (sw == 1)
-                for (; xo + 8 <= OW; xo += 8)
+                for (; xo + 8 <= G.OW; xo += 8)
                 {
                     var m = Vector256.Load(t + xo);
                     for (int j = 1; j < kw; j++) m += Vector256.Load(t + xo + j);
                     (m * ri * Vector256.Load(inv + xo)).Store(oy + xo);
                 }
             else if (sw == 2)
-                for (; xo + 8 <= OW; xo += 8)
+                for (; xo + 8 <= G.OW; xo += 8)
                 {
-                    var m = Even(t + 2 * xo);
-                    for (int j = 1; j < kw; j++) m += Even(t + 2 * xo + j);
+                    var m = PoolRowsGeometry.Even(t + 2 * xo);
+                    for (int j = 1; j < kw; j++) m += PoolRowsGeometry.Even(t + 2 * xo + j);
                     (m * ri * Vector256.Load(inv + xo)).Store(oy + xo);
                 }
-            for (; xo < OW; xo++)
+            for (; xo < G.OW; xo++)
             {
                 float* q = t + xo * sw;
                 float m = q[0];
@@ -117,13 +105,6 @@ internal static unsafe class AvgPoolRows
         }
     }
 
-    // Elements 0, 2, …, 14 of the 16 floats at p.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Even(float* p)
-    {
-        var s = Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0b10_00_10_00); // [a0 a2 b0 b2 | a4 a6 b4 b6]
-        return Avx2.Permute4x64(s.AsDouble(), 0b11_01_10_00).AsSingle();
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
     private static void AddInto(float* acc, float* r, int n)

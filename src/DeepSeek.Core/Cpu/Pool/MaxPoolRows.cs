@@ -21,37 +21,25 @@ internal static unsafe class MaxPoolRows
     public static void Run(Tensor x, Pool2dParams p, Tensor dst)
     {
         if (dst.Numel == 0) return;
-        int n = x.ShapeArray[0], c = x.ShapeArray[1], oh = dst.ShapeArray[2], ow = dst.ShapeArray[3];
-        var body = new Body
-        {
-            X = (nint)CpuBackend.Ptr<float>(x), Dst = (nint)CpuBackend.Ptr<float>(dst),
-            SN = x.StridesArray[0], SC = x.StridesArray[1], SH = x.StridesArray[2],
-            C = c, H = x.ShapeArray[2], W = x.ShapeArray[3], OH = oh, OW = ow, P = p,
-            Wt = (ow - 1) * p.StrideW + (p.KernelW - 1) * p.DilationW + 1,
-        };
-        long planes = (long)n * c;
-        body.Split = new PlaneRowSplit(planes, oh, (long)ow * p.KernelW + (long)body.W * p.KernelH);
-        if (body.Split.Chunks == 1) body.Run(0);
-        else WorkerPool.Shared.Run(body.Split.Chunks, ref body);
+        int ow = dst.ShapeArray[3];
+        var body = new Body { G = new PoolRowsGeometry(x, p, dst, (ow - 1) * p.StrideW + (p.KernelW - 1) * p.DilationW + 1) };
+        if (body.G.Split.Chunks == 1) body.Run(0);
+        else WorkerPool.Shared.Run(body.G.Split.Chunks, ref body);
     }
 
     private struct Body : IChunkBody
     {
-        public nint X, Dst;
-        public long SN, SC, SH;
-        public int C, H, W, OH, OW, Wt;
-        public PlaneRowSplit Split;
-        public Pool2dParams P;
+        public PoolRowsGeometry G;
 
         public readonly void Run(int chunk)
         {
-            var (s, e) = Split.Range(chunk);
+            var (s, e) = G.Split.Range(chunk);
             if (e <= s) return;
-            var buf = PackBuffers.Rent(Wt + Slack, 0);
+            var buf = PackBuffers.Rent(G.Wt + Slack, 0);
             try
             {
                 float* t = buf.A;
-                new Span<float>(t, Wt + Slack).Fill(float.NegativeInfinity);
+                new Span<float>(t, G.Wt + Slack).Fill(float.NegativeInfinity);
                 for (long u = s; u < e; u++) Item(u, t);
             }
             finally { PackBuffers.Return(buf); }
@@ -60,24 +48,24 @@ internal static unsafe class MaxPoolRows
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Item(long u, float* t)
         {
-            var (plane, oy0, oy1) = Split.Item(u, OH);
-            float* src = (float*)X + plane / C * SN + plane % C * SC;
-            float* o = (float*)Dst + plane * OH * OW;
-            int copyW = Math.Clamp(Wt - P.PadLeft, 0, W);
-            float* row = t + P.PadLeft; // t[PadLeft + ix] = column ix; the frame stays −∞
+            var (plane, oy0, oy1) = G.Split.Item(u, G.OH);
+            var (srcPlane, outPlane) = G.Planes(plane);
+            float* src = (float*)srcPlane, o = (float*)outPlane;
+            int copyW = Math.Clamp(G.Wt - G.P.PadLeft, 0, G.W);
+            float* row = t + G.P.PadLeft; // t[PadLeft + ix] = column ix; the frame stays −∞
             for (int y = oy0; y < oy1; y++)
             {
-                float* oy = o + (long)y * OW;
+                float* oy = o + (long)y * G.OW;
                 int first = -1;
-                for (int i = 0; i < P.KernelH; i++)
+                for (int i = 0; i < G.P.KernelH; i++)
                 {
-                    int iy = y * P.StrideH - P.PadTop + i * P.DilationH;
-                    if ((uint)iy >= (uint)H) continue;
-                    float* r = src + iy * SH;
+                    int iy = y * G.P.StrideH - G.P.PadTop + i * G.P.DilationH;
+                    if ((uint)iy >= (uint)G.H) continue;
+                    float* r = src + iy * G.SH;
                     if (first < 0) { new ReadOnlySpan<float>(r, copyW).CopyTo(new Span<float>(row, copyW)); first = iy; }
                     else MaxInto(row, r, copyW);
                 }
-                if (first < 0 || copyW == 0) { new Span<float>(oy, OW).Fill(float.NegativeInfinity); continue; }
+                if (first < 0 || copyW == 0) { new Span<float>(oy, G.OW).Fill(float.NegativeInfinity); continue; }
                 Horizontal(t, oy);
             }
         }
@@ -85,22 +73,22 @@ internal static unsafe class MaxPoolRows
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
         private readonly void Horizontal(float* t, float* oy)
         {
-            int kw = P.KernelW, dw = P.DilationW, sw = P.StrideW, xo = 0;
+            int kw = G.P.KernelW, dw = G.P.DilationW, sw = G.P.StrideW, xo = 0;
             if (sw == 1)
-                for (; xo + 8 <= OW; xo += 8)
+                for (; xo + 8 <= G.OW; xo += 8)
                 {
                     var m = Vector256.Load(t + xo);
                     for (int j = 1; j < kw; j++) m = Vector256.Max(m, Vector256.Load(t + xo + j * dw));
                     m.Store(oy + xo);
                 }
             else if (sw == 2)
-                for (; xo + 8 <= OW; xo += 8)
+                for (; xo + 8 <= G.OW; xo += 8)
                 {
-                    var m = Even(t + 2 * xo);
-                    for (int j = 1; j < kw; j++) m = Vector256.Max(m, Even(t + 2 * xo + j * dw));
+                    var m = PoolRowsGeometry.Even(t + 2 * xo);
+                    for (int j = 1; j < kw; j++) m = Vector256.Max(m, PoolRowsGeometry.Even(t + 2 * xo + j * dw));
                     m.Store(oy + xo);
                 }
-            for (; xo < OW; xo++)
+            for (; xo < G.OW; xo++)
             {
                 float* q = t + xo * sw;
                 float m = q[0];
@@ -110,13 +98,6 @@ internal static unsafe class MaxPoolRows
         }
     }
 
-    // Elements 0, 2, …, 14 of the 16 floats at p.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Even(float* p)
-    {
-        var s = Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0b10_00_10_00); // [a0 a2 b0 b2 | a4 a6 b4 b6]
-        return Avx2.Permute4x64(s.AsDouble(), 0b11_01_10_00).AsSingle();
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no tier-0 loops
     private static void MaxInto(float* acc, float* r, int n)
