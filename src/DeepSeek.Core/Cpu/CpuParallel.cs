@@ -33,7 +33,13 @@ internal static class CpuParallel
     public static void For<T>(long count, long workPerItem, ref T body, long minWorkPerThread = DefaultMinWork) where T : struct, IRangeBody
     {
         if (count <= 0) return;
-        int chunks = Chunks(count, workPerItem, minWorkPerThread);
+        ForChunks(count, Chunks(count, workPerItem, minWorkPerThread), ref body);
+    }
+
+    /// <summary>Runs <paramref name="body"/>.Run(start, end) over exactly <paramref name="chunks"/> contiguous chunks of [0, count) (the caller chose the split).</summary>
+    public static void ForChunks<T>(long count, int chunks, ref T body) where T : struct, IRangeBody
+    {
+        if (count <= 0) return;
         if (chunks <= 1) { body.Run(0, count); return; }
         var split = new Split<T>(body, count, chunks);
         WorkerPool.Shared.Run(chunks, ref split);

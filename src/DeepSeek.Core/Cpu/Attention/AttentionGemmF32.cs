@@ -18,7 +18,7 @@ internal static unsafe class AttentionGemmF32
         int qBlocks = (g.L + BlockQ - 1) / BlockQ;
         long items = (long)g.B * g.H * qBlocks;
         var body = new Blocks { Q = q, K = k, V = v, Mask = mask, Dst = dst, G = g, P = p, QBlocks = qBlocks };
-        AttentionParallel.For(items, 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev), ref body);
+        CpuParallel.For(items, 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev), ref body);
     }
 
     // Work items are (batch, head, query block); each chunk owns one native score tile.

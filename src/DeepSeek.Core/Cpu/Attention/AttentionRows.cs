@@ -13,7 +13,7 @@ internal static unsafe class AttentionRows
         where T : unmanaged, IFloatingPointIeee754<T>, IExponentialFunctions<T>
     {
         long rows = (long)g.B * g.H * g.L;
-        AttentionParallel.For(rows, 2L * g.S * (g.E + g.Ev), (start, end) =>
+        CpuParallel.For(rows, 2L * g.S * (g.E + g.Ev), (start, end) =>
         {
             var scores = new T[Math.Max(g.S, 1)];
             var acc = new T[Math.Max(g.Ev, 1)];

@@ -27,7 +27,7 @@ internal static unsafe class FlashAttentionF32
         long items = (long)g.B * g.H * qBlocks;
         long workPerItem = 2L * Math.Min(BlockQ, g.L) * g.S * (g.E + g.Ev);
         var body = new Blocks { Q = q, K = k, V = v, Mask = mask, Dst = dst, G = g, P = p, QBlocks = qBlocks };
-        AttentionParallel.For(items, workPerItem, ref body);
+        CpuParallel.For(items, workPerItem, ref body);
     }
 
     // Work items are (batch, head, query block); each chunk owns one workspace for its items.

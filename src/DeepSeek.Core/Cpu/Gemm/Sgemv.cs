@@ -4,7 +4,6 @@
 using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
-using DeepSeek.Backends.Cpu.Threading;
 
 namespace DeepSeek.Backends.Cpu.Gemm;
 
@@ -115,18 +114,7 @@ internal static unsafe class Sgemv
     {
         long work = (long)count * Math.Max(1, k);
         int chunks = (int)Math.Clamp(work / (1 << 16), 1, Math.Min(threads, count));
-        if (chunks <= 1) { body.Run(0, count); return; }
-        var split = new Split<T> { Body = body, Count = count, Chunks = chunks };
-        WorkerPool.Shared.Run(chunks, ref split);
-    }
-
-    private struct Split<T> : IChunkBody where T : struct, IRangeBody
-    {
-        public T Body;
-        public long Count;
-        public int Chunks;
-
-        public readonly void Run(int c) => Body.Run(Count * c / Chunks, Count * (c + 1) / Chunks);
+        CpuParallel.ForChunks(count, chunks, ref body);
     }
 
     // Outputs [s, e) are dot products of contiguous rows Base + i·Ld with the vector; they are rows of C or (Columns) its columns.
