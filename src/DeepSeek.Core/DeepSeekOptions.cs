@@ -36,6 +36,26 @@ public static class DeepSeekOptions
         }
     }
 
+    private static int _wakeMinMegaflops = ReadIntFromEnvironment("DEEPSEEK_WAKE_MIN_MFLOP", 20, min: 0);
+
+    /// <summary>
+    /// Smallest estimated work (MFLOP) of a compiled-plan step for which a parallel kernel wakes kernel workers that have
+    /// parked; smaller steps use only workers still spinning from a previous kernel, and the caller takes the chunks no
+    /// worker claims. Waking a parked thread costs the waker a system call and the woken thread a scheduling delay
+    /// (microseconds on bare metal, up to milliseconds on a busy virtual machine), more than a small kernel gains from a
+    /// second thread. 0 always wakes. Kernels called outside a plan run always wake. Defaults to
+    /// <c>DEEPSEEK_WAKE_MIN_MFLOP</c> when set, else 20.
+    /// </summary>
+    public static int WakeMinMegaflops
+    {
+        get => Volatile.Read(ref _wakeMinMegaflops);
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "WakeMinMegaflops must be 0 or more.");
+            Volatile.Write(ref _wakeMinMegaflops, value);
+        }
+    }
+
     private static int ReadIntFromEnvironment(string name, int fallback, int min)
     {
         var s = Environment.GetEnvironmentVariable(name);

@@ -40,4 +40,10 @@ public interface IBackend : IElementwiseKernels, IReductionKernels, ILinalgKerne
 
     /// <summary>Waits until all queued work of this device has finished (no-op on the CPU).</summary>
     void Synchronize();
+
+    /// <summary>
+    /// Opens a <see cref="RunScope"/> around kernels the calling thread is about to run back to back (one plan run);
+    /// the runner reports each step's estimated work through it (the CPU backend wakes parked workers only for big steps).
+    /// </summary>
+    RunScope OpenRunScope();
 }

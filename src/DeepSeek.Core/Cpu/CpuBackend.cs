@@ -92,6 +92,9 @@ public sealed unsafe partial class CpuBackend : IBackend
     /// <inheritdoc/>
     public void Synchronize() { }
 
+    /// <inheritdoc />
+    public RunScope OpenRunScope() => Threading.WorkerPool.Shared.OpenRunScope();
+
     private sealed class NativeAllocator : IRawAllocator
     {
         public nint Allocate(long bytes) => (nint)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 64), 64);

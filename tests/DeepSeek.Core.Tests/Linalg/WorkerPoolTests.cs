@@ -1,3 +1,4 @@
+using DeepSeek.Backends;
 using DeepSeek.Backends.Cpu;
 using DeepSeek.Backends.Cpu.Threading;
 
@@ -139,5 +140,73 @@ public class WorkerPoolTests
             Assert.True(lonely <= rounds / 10, $"{lonely} of {rounds} fan-outs ran on one thread");
         }
         finally { DeepSeekOptions.Threads = saved; }
+    }
+}
+
+[Collection("GlobalState")]
+public class WorkerPoolRunScopeTests
+{
+    private unsafe struct WhoBody(int* ids) : IChunkBody
+    {
+        // chunk 0 waits (up to 30 ms) for chunk 1 to start, so an awake worker gets to claim it
+        public void Run(int chunk)
+        {
+            ids[chunk] = Environment.CurrentManagedThreadId;
+            long until = Environment.TickCount64 + 30;
+            while (chunk == 0 && Volatile.Read(ref ids[1]) == 0 && Environment.TickCount64 < until) Thread.SpinWait(8);
+        }
+    }
+
+    // 1 when a second thread ran a chunk of a two-chunk fan-out, 0 when the caller ran both
+    private static unsafe int Meetings()
+    {
+        int* ids = stackalloc int[2];
+        ids[0] = ids[1] = 0;
+        var body = new WhoBody(ids);
+        WorkerPool.Shared.Run(2, ref body);
+        return ids[0] != ids[1] ? 1 : 0;
+    }
+
+    [Fact]
+    public void ASmallStepLeavesParkedWorkersAsleepAndABigStepWakesThem()
+    {
+        int threads = DeepSeekOptions.Threads, spin = DeepSeekOptions.WorkerSpinMicroseconds, wake = DeepSeekOptions.WakeMinMegaflops;
+        DeepSeekOptions.Threads = 2;
+        DeepSeekOptions.WorkerSpinMicroseconds = 0; // workers park as soon as a fan-out ends
+        DeepSeekOptions.WakeMinMegaflops = 20;
+        try
+        {
+            Meetings(); // the worker exists
+            int smallMet = 0, bigMet = 0, outsideMet = 0;
+            for (int r = 0; r < 5; r++)
+            {
+                using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope();
+                Thread.Sleep(5); // the worker parks
+                scope.Step(1_000_000); // 1 MFLOP: not worth a wake-up
+                smallMet += Meetings();
+                Thread.Sleep(5);
+                scope.Step(1_000_000_000);
+                bigMet += Meetings();
+                scope.Dispose();
+                Thread.Sleep(5);
+                outsideMet += Meetings(); // outside a run scope every fan-out wakes
+            }
+            Assert.Equal(0, smallMet);
+            // a woken worker may be delayed by the OS on a busy machine: most rounds, not all, must meet
+            Assert.True(bigMet >= 3, $"big steps: the worker took part {bigMet} of 5 times");
+            Assert.True(outsideMet >= 3, $"outside a scope: the worker took part {outsideMet} of 5 times");
+        }
+        finally
+        {
+            DeepSeekOptions.Threads = threads;
+            DeepSeekOptions.WorkerSpinMicroseconds = spin;
+            DeepSeekOptions.WakeMinMegaflops = wake;
+        }
+    }
+
+    [Fact]
+    public void WakeMinMegaflopsRejectsNegativeValues()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeepSeekOptions.WakeMinMegaflops = -1);
     }
 }

@@ -15,7 +15,7 @@ internal interface IChunkBody
 }
 
 /// <summary>Fork-join pool: <see cref="Run{T}"/> executes body(0..n-1) in parallel and returns when all are done.</summary>
-internal sealed class WorkerPool
+internal sealed class WorkerPool : IRunScopeOwner
 {
     /// <summary>The process-wide pool used by the CPU kernels.</summary>
     public static WorkerPool Shared { get; } = new();
@@ -26,6 +26,8 @@ internal sealed class WorkerPool
     public const int MaxChunks = (1 << 22) - 1;
 
     [ThreadStatic] private static bool t_inside;
+    // estimated FLOPs of the plan step this thread is running (0: not in a plan run, or no estimate): see WakeParked
+    [ThreadStatic] private static long t_stepFlops;
 
 
     private readonly Lock _gate = new();
@@ -33,6 +35,30 @@ internal sealed class WorkerPool
     private JobBase? _current;
     private int _generation;
     private int _helpers; // workers taking part in the current fan-out (ids below it)
+
+    /// <summary>
+    /// Opens a run scope on the calling thread (<see cref="IBackend.OpenRunScope"/>): fan-outs inside it wake parked
+    /// workers only for steps whose work (<see cref="RunScope.Step"/>) reaches <see cref="DeepSeekOptions.WakeMinMegaflops"/>.
+    /// </summary>
+    public RunScope OpenRunScope()
+    {
+        t_stepFlops = 0;
+        return new RunScope(this);
+    }
+
+    void IRunScopeOwner.Step(long flops) => t_stepFlops = Math.Max(0, flops);
+
+    void IRunScopeOwner.Close() => t_stepFlops = 0;
+
+    // whether this fan-out should wake parked workers: always outside a plan run or without an estimate
+    private static bool WakeParked
+    {
+        get
+        {
+            long f = t_stepFlops;
+            return f == 0 || f >= DeepSeekOptions.WakeMinMegaflops * 1_000_000L;
+        }
+    }
 
     /// <summary>True on a thread that is running a chunk of a fan-out (nested loops then run inline).</summary>
     public static bool InsideChunk => t_inside;
@@ -83,7 +109,9 @@ internal sealed class WorkerPool
             job.Start(epoch, n);
             Volatile.Write(ref _current, job);
             Interlocked.Increment(ref _generation);
-            for (int i = 0; i < helpers; i++) _workers[i].Wake();
+            bool wakeParked = WakeParked;
+            for (int i = 0; i < helpers; i++)
+                if (wakeParked || !_workers[i].Parked) _workers[i].Wake(); // a parked worker left asleep claims nothing; the caller takes its chunks
             job.Work();
             var sw = new SpinWait();
             while (Volatile.Read(ref job.Done) < n) sw.SpinOnce(sleep1Threshold: -1);
@@ -171,6 +199,9 @@ internal sealed class WorkerPool
         private readonly int _id;
         private readonly ManualResetEventSlim _wake = new(false, spinCount: 1);
 
+        /// <summary>True while the worker sleeps on its event (set just before it blocks, cleared when it wakes).</summary>
+        public volatile bool Parked;
+
         public Worker(WorkerPool pool, int id)
         {
             _pool = pool;
@@ -196,7 +227,9 @@ internal sealed class WorkerPool
                 }
                 if (Volatile.Read(ref _pool._generation) == seen)
                 {
+                    Parked = true;
                     _wake.Wait();
+                    Parked = false;
                     _wake.Reset();
                     continue;
                 }

@@ -14,6 +14,7 @@ public sealed class ExecutionPlan : IDisposable
     private readonly PlanLayout _layout;
     private readonly Graph _graph;
     private readonly Device _device;
+    private readonly Backends.IBackend _backend;
     private readonly System.Collections.Concurrent.ConcurrentBag<PlanInstance> _idle = new();
     private readonly List<PlanInstance> _all = new();
     private readonly Lock _gate = new();
@@ -24,6 +25,7 @@ public sealed class ExecutionPlan : IDisposable
         _graph = graph;
         _layout = layout;
         _device = device;
+        _backend = Backends.BackendRegistry.Get(device);
         Report = report;
         Inputs = layout.Index.InputSlots.Select(v => layout.Metas[v]!.Value).ToArray();
         InputNames = layout.Index.InputSlots.Select(v => layout.Index.Values[v].Name).ToArray();
@@ -105,7 +107,8 @@ public sealed class ExecutionPlan : IDisposable
         {
             using var noGrad = Tensor.NoGrad();
             using var scope = Tensor.NewScope();
-            return instance.Run(inputs);
+            using var run = _backend.OpenRunScope();
+            return instance.Run(inputs, run);
         }
         finally
         {
@@ -138,7 +141,8 @@ public sealed class ExecutionPlan : IDisposable
         var scope = guarded ? Tensor.NewScope() : null;
         try
         {
-            instance.Run(inputs, outputs);
+            using var run = _backend.OpenRunScope();
+            instance.Run(inputs, outputs, run);
         }
         finally
         {

@@ -73,7 +73,7 @@ internal static class PlanBuilder
                 if (kinds[root[o]] == ValueKind.Planned) kinds[root[o]] = ValueKind.OutputOwned;
 
             var memory = PlanMemory(index, kinds, root, rec.Metas, stepKernels, out var offsets);
-            var steps = MakeSteps(index, kinds, root, dynamic, stepKinds, stepKernels, interpreter);
+            var steps = MakeSteps(index, kinds, root, dynamic, stepKinds, stepKernels, interpreter, rec.Metas);
             var layout = new PlanLayout
             {
                 Index = index, Kinds = kinds, Metas = rec.Metas, Root = root, Offsets = offsets, Constants = constants,
@@ -170,8 +170,18 @@ internal static class PlanBuilder
         return plan;
     }
 
+    // the cost model's FLOPs for a step with recorded types, else one per element moved; 0 when a type is unknown
+    private static long StepFlops(Node node, int[] ins, int[] outs, TensorMeta?[] metas)
+    {
+        var i = ins.Select(v => v < 0 ? null : metas[v]).ToArray();
+        var o = outs.Select(v => v < 0 ? null : metas[v]).ToArray();
+        if (o.Any(m => m is null)) return 0;
+        var cost = OpCost.Estimate(node, i, o);
+        return cost.Flops ?? cost.Bytes / 4;
+    }
+
     private static PlanStep[] MakeSteps(GraphIndex index, ValueKind[] kinds, int[] root, bool[] dynamic, StepKind?[] stepKinds,
-        IStaticKernel?[] kernels, Interpreter interpreter)
+        IStaticKernel?[] kernels, Interpreter interpreter, TensorMeta?[] metas)
     {
         var graph = index.Graph;
         // nodes that do work per run (views of arena values are made once per instance instead)
@@ -200,6 +210,7 @@ internal static class PlanBuilder
                 OuterReads = index.OuterReads[i], Kernel = kernels[i], Release = release[s].ToArray(),
                 Fallback = kind == StepKind.Fallback ? interpreter.Registry.Find(node.Domain, node.OpType, opset) : null,
                 CheckShapes = kind == StepKind.Fallback && index.NodeOutputs[i].Any(o => !dynamic[o] && kinds[o] != ValueKind.Absent),
+                Flops = StepFlops(node, index.NodeInputs[i], index.NodeOutputs[i], metas),
             };
         }).ToArray();
     }

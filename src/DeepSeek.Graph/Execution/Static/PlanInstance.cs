@@ -3,6 +3,7 @@
 // shared and read-only. In steady state a run allocates from the pool only what it hands back (the graph outputs)
 // and what interpreter fallbacks allocate; a bound run (caller-provided outputs) has static kernels write the outputs
 // in place, so it takes nothing from the pool.
+using DeepSeek.Backends;
 using DeepSeek.Memory;
 
 namespace DeepSeek.Graph.Execution;
@@ -76,11 +77,11 @@ internal sealed class PlanInstance : IDisposable
         || (_layout.Kinds[v] == ValueKind.Alias && _layout.Kinds[_layout.Root[v]] == ValueKind.Planned);
 
     /// <summary>Runs the plan on checked inputs; returns tensors the caller owns.</summary>
-    public Tensor[] Run(ReadOnlySpan<Tensor> inputs)
+    public Tensor[] Run(ReadOnlySpan<Tensor> inputs, in RunScope scope)
     {
         try
         {
-            Execute(inputs);
+            Execute(inputs, scope);
             return CollectOutputs(inputs);
         }
         finally
@@ -93,12 +94,12 @@ internal sealed class PlanInstance : IDisposable
     /// Runs the plan on checked inputs writing the graph outputs into <paramref name="outputs"/> (checked: contiguous,
     /// of the planned types): static kernels producing an output write it in place, other outputs are copied in.
     /// </summary>
-    public void Run(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> outputs)
+    public void Run(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> outputs, in RunScope scope)
     {
         for (int i = 0; i < outputs.Length; i++) _bound[i] = outputs[i];
         try
         {
-            Execute(inputs);
+            Execute(inputs, scope);
             var index = _layout.Index;
             for (int i = 0; i < outputs.Length; i++)
             {
@@ -114,17 +115,18 @@ internal sealed class PlanInstance : IDisposable
         }
     }
 
-    private void Execute(ReadOnlySpan<Tensor> inputs)
+    private void Execute(ReadOnlySpan<Tensor> inputs, in RunScope scope)
     {
         var index = _layout.Index;
         Array.Copy(_fixed, _slots, _fixed.Length);
         for (int i = 0; i < inputs.Length; i++) _slots[index.InputSlots[i]] = inputs[i];
         var steps = _layout.Steps;
-        if (ExecutionObserver.Current is { } observer) RunObserved(observer);
+        if (ExecutionObserver.Current is { } observer) RunObserved(observer, scope);
         else
         {
             for (int s = 0; s < steps.Length; s++)
             {
+                scope.Step(steps[s].Flops);
                 RunStep(s);
                 foreach (var v in steps[s].Release) Free(v);
             }
@@ -156,13 +158,14 @@ internal sealed class PlanInstance : IDisposable
     }
 
     // the same loop, timing each step; types come from the layout (fixed per plan), so only the report allocates
-    private void RunObserved(ExecutionObserver observer)
+    private void RunObserved(ExecutionObserver observer, in RunScope scope)
     {
         var steps = _layout.Steps;
         int thread = Environment.CurrentManagedThreadId;
         for (int s = 0; s < steps.Length; s++)
         {
             var step = steps[s];
+            scope.Step(step.Flops);
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {

@@ -51,6 +51,9 @@ internal sealed class PlanStep
 
     /// <summary>Per-run values whose last reader is this step (freed after it).</summary>
     public int[] Release { get; init; } = [];
+
+    /// <summary>Estimated FLOPs of one run of the step (<see cref="OpCost"/>; 0 when unknown), reported to the backend's run scope.</summary>
+    public long Flops { get; init; }
 }
 
 /// <summary>A whole plan's layout.</summary>
