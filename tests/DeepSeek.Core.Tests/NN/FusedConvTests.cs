@@ -71,6 +71,32 @@ public class FusedConvTests
         TestUtil.AssertClose(y, expected, 1e-4, 1e-4);
     }
 
+    // one output pixel (squeeze-excitation FCs as 1×1 convs on a 1×1 plane, kernels covering the plane, padded 1×1
+    // inputs): the turned-around layout runs as a matrix-vector product over the weight panels, one or two threads
+    [Theory]
+    [InlineData(1, 40, 1, 1, 96, 1, 1, 0, 1)]
+    [InlineData(2, 576, 1, 1, 144, 1, 1, 0, 2)]
+    [InlineData(3, 24, 1, 1, 50, 1, 1, 0, 2)]
+    [InlineData(1, 8, 3, 3, 33, 3, 3, 0, 1)]
+    [InlineData(2, 7, 1, 1, 37, 3, 3, 1, 2)]
+    [InlineData(1, 1023, 1, 1, 17, 1, 1, 0, 1)]
+    public void OnePixelOutputsMatchReference(int n, int cin, int h, int w, int cout, int kh, int kw, int pad, int threads)
+    {
+        int saved = DeepSeekOptions.Threads;
+        DeepSeekOptions.Threads = threads;
+        try
+        {
+            using var scope = Tensor.NewScope();
+            var wt = Randn(21, cout, cin, kh, kw).Mul(0.1);
+            using var forPlane = PackedWeights.ForConv(wt, 1, 1);
+            Assert.Contains("transposed", forPlane.ToString());
+            Check(n, cin, h, w, cout, kh, kw, 1, pad, 1, 1, bias: true, residual: true, Epilogue.Relu);
+            Check(n, cin, h, w, cout, kh, kw, 1, pad, 1, 1, bias: true, residual: false, new Epilogue(EpilogueActivation.HardSigmoid, 0.2f, 0.5f));
+            Check(n, cin, h, w, cout, kh, kw, 1, pad, 1, 1, bias: false, residual: false, Epilogue.None);
+        }
+        finally { DeepSeekOptions.Threads = saved; }
+    }
+
     // n, cin, h, w, cout, kh, kw, stride, pad, dilation, groups
     [Theory]
     [InlineData(1, 3, 7, 7, 4, 3, 3, 1, 0, 1, 1)]

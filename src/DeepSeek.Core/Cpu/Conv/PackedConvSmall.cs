@@ -2,6 +2,7 @@
 // columns (49 pixels → 64 computed), so the product is turned around: Yᵀ[pixels, Cout] = im2col(x)ᵀ · Wᵀ, pixels as the
 // rows of 12/14-row tiles and output channels as 32-wide columns (196 pixels = 14·14 exactly), then transposed into
 // NCHW with the bias/residual/activation epilogue. The same packed panels, only the operands' roles swap.
+using System.Runtime.Intrinsics;
 using DeepSeek.Backends.Cpu.Gemm;
 using DeepSeek.Backends.Cpu.Threading;
 
@@ -32,6 +33,7 @@ internal static unsafe partial class PackedConv
     private static void GemmT(in SgemmConfig packedFor, in ConvSource src, float* bPanels, int cog, float* c, in GemmEpilogue ep, int threads)
     {
         int n = src.N, k = src.K;
+        if (n == 1) { OnePixel(packedFor, src, bPanels, cog, c, ep, threads); return; }
         var cfg = SgemmConfig.ForRows(n, packedFor);
         int mrT = cfg.MR, nrT = cfg.NR;
         int mPanels = (n + mrT - 1) / mrT, nPanels = (cog + nrT - 1) / nrT;
@@ -56,6 +58,98 @@ internal static unsafe partial class PackedConv
         finally
         {
             PackBuffers.Return(bufs);
+        }
+    }
+
+    // One output pixel (a squeeze-excitation FC as a 1×1 conv on a 1×1 plane, a conv whose kernel covers the plane): the
+    // product is a matrix-vector one, y[cog] = Wᵀ-panelsᵀ · col[K], read straight from the NR-wide panels (every weight
+    // once, no register tile padded from one row to MR); NCHW with one pixel is y itself, so the epilogue runs in place.
+    private static void OnePixel(in SgemmConfig cfg, in ConvSource src, float* bPanels, int cog, float* c, in GemmEpilogue ep, int threads)
+    {
+        int k = src.K, nr = cfg.NR;
+        int panels = (cog + nr - 1) / nr;
+        var col = PackBuffers.Rent(Math.Max(1, k), 0);
+        try
+        {
+            ConvPackB.Pack(src, 1, 0, 1, col.A); // the pixel's im2col column (padding and strides resolved)
+            var body = new PanelGemv { X = col.A, B = bPanels, C = c, K = k, Nr = nr, Cog = cog, Panels = panels, Ep = ep };
+            // chunks of panels: weights are read once, so a second thread pays only when there are many
+            int parts = threads > 1 && (long)k * cog >= 256 * 1024 ? Math.Min(threads, panels) : 1;
+            body.Parts = parts;
+            if (parts == 1) body.Run(0);
+            else WorkerPool.Shared.Run(parts, ref body);
+        }
+        finally
+        {
+            PackBuffers.Return(col);
+        }
+    }
+
+    private struct PanelGemv : IChunkBody
+    {
+        public float* X, B, C;
+        public int K, Nr, Cog, Panels, Parts;
+        public GemmEpilogue Ep;
+
+        public readonly void Run(int t)
+        {
+            int p0 = (int)((long)Panels * t / Parts), p1 = (int)((long)Panels * (t + 1) / Parts);
+            float* acc = stackalloc float[Nr];
+            for (int pj = p0; pj < p1; pj++)
+            {
+                float* panel = B + (long)pj * K * Nr;
+                int c0 = pj * Nr, cols = Math.Min(Nr, Cog - c0);
+                if (Nr % 16 == 0 && Vector512.IsHardwareAccelerated) Gemv512(panel, X, K, Nr, acc);
+                else
+                {
+                    new Span<float>(acc, Nr).Clear();
+                    for (int q = 0; q < K; q++)
+                    {
+                        float xv = X[q];
+                        float* row = panel + (long)q * Nr;
+                        for (int j = 0; j < Nr; j++) acc[j] += xv * row[j];
+                    }
+                }
+                new Span<float>(acc, cols).CopyTo(new Span<float>(C + c0, cols));
+                // one pixel per channel: each channel's "plane" is one float
+                if (!Ep.IsNone) Ep.Apply(C + c0, 1, c0, 0, cols, 1);
+            }
+        }
+
+        // acc[0..nr) = Σ_q x[q] · panel[q, 0..nr), nr a multiple of 16; 32-wide panels (the AVX-512 tile) in one pass
+        private static void Gemv512(float* panel, float* x, int k, int nr, float* acc)
+        {
+            if (nr == 32)
+            {
+                Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
+                int q = 0;
+                for (; q + 1 < k; q += 2)
+                {
+                    float* r = panel + (long)q * 32;
+                    var x0 = Vector512.Create(x[q]);
+                    var x1 = Vector512.Create(x[q + 1]);
+                    a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r), a0);
+                    a1 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r + 16), a1);
+                    b0 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(r + 32), b0);
+                    b1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(r + 48), b1);
+                }
+                if (q < k)
+                {
+                    var x0 = Vector512.Create(x[q]);
+                    a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(panel + (long)q * 32), a0);
+                    a1 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(panel + (long)q * 32 + 16), a1);
+                }
+                (a0 + b0).Store(acc);
+                (a1 + b1).Store(acc + 16);
+                return;
+            }
+            for (int j = 0; j < nr; j += 16)
+            {
+                var s0 = Vector512<float>.Zero;
+                float* col = panel + j;
+                for (int q = 0; q < k; q++) s0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[q]), Vector512.Load(col + (long)q * nr), s0);
+                s0.Store(acc + j);
+            }
         }
     }
 
