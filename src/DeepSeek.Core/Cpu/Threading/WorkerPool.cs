@@ -37,29 +37,12 @@ internal sealed class WorkerPool : IRunScopeOwner
     private int _helpers; // workers taking part in the current fan-out (ids below it)
 
     /// <summary>
-    /// Opens a run scope on the calling thread (<see cref="IBackend.OpenRunScope"/>). A run whose estimated work
-    /// (<paramref name="runFlops"/>) reaches <see cref="DeepSeekOptions.WakeMinMegaflops"/> wakes parked workers at once,
-    /// so their wake-up delay overlaps the first steps instead of stalling the first parallel one; inside the scope
-    /// fan-outs wake parked workers only for steps whose work (<see cref="RunScope.Step"/>) reaches that threshold, and
-    /// use workers still spinning from an earlier fan-out for any step.
+    /// Opens a run scope on the calling thread (<see cref="IBackend.OpenRunScope"/>): fan-outs inside it wake parked
+    /// workers only for steps whose work (<see cref="RunScope.Step"/>) reaches <see cref="DeepSeekOptions.WakeMinMegaflops"/>.
     /// </summary>
-    public RunScope OpenRunScope(long runFlops = 0)
+    public RunScope OpenRunScope()
     {
         t_stepFlops = 0;
-        int helpers = Math.Max(1, DeepSeekOptions.Threads) - 1;
-        if (helpers > 0 && !t_inside && runFlops >= DeepSeekOptions.WakeMinMegaflops * 1_000_000L && _gate.TryEnter())
-        {
-            try
-            {
-                while (_workers.Count < helpers) _workers.Add(new Worker(this, _workers.Count));
-                for (int i = 0; i < helpers; i++)
-                    if (_workers[i].Parked) _workers[i].Wake();
-            }
-            finally
-            {
-                _gate.Exit();
-            }
-        }
         return new RunScope(this);
     }
 

@@ -15,7 +15,6 @@ public sealed class ExecutionPlan : IDisposable
     private readonly Graph _graph;
     private readonly Device _device;
     private readonly Backends.IBackend _backend;
-    private readonly long _runFlops; // the steps' estimated FLOPs together
     private readonly System.Collections.Concurrent.ConcurrentBag<PlanInstance> _idle = new();
     private readonly List<PlanInstance> _all = new();
     private readonly Lock _gate = new();
@@ -27,7 +26,6 @@ public sealed class ExecutionPlan : IDisposable
         _layout = layout;
         _device = device;
         _backend = Backends.BackendRegistry.Get(device);
-        foreach (var st in layout.Steps) _runFlops += st.Flops;
         Report = report;
         Inputs = layout.Index.InputSlots.Select(v => layout.Metas[v]!.Value).ToArray();
         InputNames = layout.Index.InputSlots.Select(v => layout.Index.Values[v].Name).ToArray();
@@ -109,7 +107,7 @@ public sealed class ExecutionPlan : IDisposable
         {
             using var noGrad = Tensor.NoGrad();
             using var scope = Tensor.NewScope();
-            using var run = _backend.OpenRunScope(_runFlops);
+            using var run = _backend.OpenRunScope();
             return instance.Run(inputs, run);
         }
         finally
@@ -143,7 +141,7 @@ public sealed class ExecutionPlan : IDisposable
         var scope = guarded ? Tensor.NewScope() : null;
         try
         {
-            using var run = _backend.OpenRunScope(_runFlops);
+            using var run = _backend.OpenRunScope();
             instance.Run(inputs, outputs, run);
         }
         finally
