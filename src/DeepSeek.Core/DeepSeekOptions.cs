@@ -29,11 +29,7 @@ public static class DeepSeekOptions
     public static int WorkerSpinMicroseconds
     {
         get => Volatile.Read(ref _spinMicroseconds);
-        set
-        {
-            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "WorkerSpinMicroseconds must be 0 or more.");
-            Volatile.Write(ref _spinMicroseconds, value);
-        }
+        set => SetNonNegative(ref _spinMicroseconds, value, nameof(WorkerSpinMicroseconds));
     }
 
     private static int _wakeMinMegaflops = ReadIntFromEnvironment("DEEPSEEK_WAKE_MIN_MFLOP", 20, min: 0);
@@ -49,11 +45,13 @@ public static class DeepSeekOptions
     public static int WakeMinMegaflops
     {
         get => Volatile.Read(ref _wakeMinMegaflops);
-        set
-        {
-            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), value, "WakeMinMegaflops must be 0 or more.");
-            Volatile.Write(ref _wakeMinMegaflops, value);
-        }
+        set => SetNonNegative(ref _wakeMinMegaflops, value, nameof(WakeMinMegaflops));
+    }
+
+    private static void SetNonNegative(ref int field, int value, string name)
+    {
+        if (value < 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be 0 or more.");
+        Volatile.Write(ref field, value);
     }
 
     private static int ReadIntFromEnvironment(string name, int fallback, int min)
