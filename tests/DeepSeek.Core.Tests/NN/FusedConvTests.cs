@@ -71,6 +71,23 @@ public class FusedConvTests
         TestUtil.AssertClose(y, expected, 1e-4, 1e-4);
     }
 
+    [Fact]
+    public unsafe void Transpose16x16MovesEveryElement()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return; // the kernel is only called with AVX-512
+        const int lds = 21, ldd = 19;
+        var src = new float[16 * lds];
+        var dst = new float[16 * ldd];
+        for (int i = 0; i < src.Length; i++) src[i] = i + 0.5f;
+        Array.Fill(dst, -1f);
+        fixed (float* s = src)
+        fixed (float* d = dst)
+            DeepSeek.Backends.Cpu.Conv.PackedConv.Transpose16x16(s, lds, d, ldd);
+        for (int c = 0; c < 16; c++)
+            for (int j = 0; j < ldd; j++)
+                Assert.Equal(j < 16 ? src[j * lds + c] : -1f, dst[c * ldd + j]); // the gaps between rows stay untouched
+    }
+
     // one output pixel (squeeze-excitation FCs as 1×1 convs on a 1×1 plane, kernels covering the plane, padded 1×1
     // inputs): the turned-around layout runs as a matrix-vector product over the weight panels, one or two threads
     [Theory]

@@ -2,7 +2,9 @@
 // columns (49 pixels → 64 computed), so the product is turned around: Yᵀ[pixels, Cout] = im2col(x)ᵀ · Wᵀ, pixels as the
 // rows of 12/14-row tiles and output channels as 32-wide columns (196 pixels = 14·14 exactly), then transposed into
 // NCHW with the bias/residual/activation epilogue. The same packed panels, only the operands' roles swap.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DeepSeek.Backends.Cpu.Gemm;
 using DeepSeek.Backends.Cpu.Threading;
 
@@ -153,6 +155,51 @@ internal static unsafe partial class PackedConv
         }
     }
 
+    /// <summary>
+    /// dst[c·ldd + j] = src[j·lds + c] for a 16×16 block: interleave 32-bit then 64-bit pairs within 128-bit lanes
+    /// (each lane then holds a 4×4 transposed block), then regroup the lanes with two rounds of 128-bit shuffles.
+    /// </summary>
+    internal static void Transpose16x16(float* src, long lds, float* dst, long ldd)
+    {
+        // rows g..g+3 → u0..u3 with u_k lane L = column 4L + k of those rows
+        Quad(src, lds, out var a0, out var a1, out var a2, out var a3);
+        Quad(src + 4 * lds, lds, out var b0, out var b1, out var b2, out var b3);
+        Quad(src + 8 * lds, lds, out var c0, out var c1, out var c2, out var c3);
+        Quad(src + 12 * lds, lds, out var d0, out var d1, out var d2, out var d3);
+        Columns(a0, b0, c0, d0, dst, ldd);
+        Columns(a1, b1, c1, d1, dst + ldd, ldd);
+        Columns(a2, b2, c2, d2, dst + 2 * ldd, ldd);
+        Columns(a3, b3, c3, d3, dst + 3 * ldd, ldd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(float* src, long lds, out Vector512<float> u0, out Vector512<float> u1, out Vector512<float> u2, out Vector512<float> u3)
+    {
+        Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + lds), r2 = Vector512.Load(src + 2 * lds), r3 = Vector512.Load(src + 3 * lds);
+        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();  // lane L: r0[4L], r1[4L], r0[4L+1], r1[4L+1]
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble(); // lane L: r0[4L+2], r1[4L+2], r0[4L+3], r1[4L+3]
+        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        u0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+        u1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+        u2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+        u3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+    }
+
+    // a, b, c, d: rows 0–3, 4–7, 8–11, 12–15 of columns 4L + k (lane L); stores columns k, 4 + k, 8 + k, 12 + k
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, float* dst, long ldd)
+    {
+        var v0 = Avx512F.Shuffle4x128(a, b, 0x44); // a.l0 a.l1 b.l0 b.l1
+        var v1 = Avx512F.Shuffle4x128(a, b, 0xEE); // a.l2 a.l3 b.l2 b.l3
+        var v2 = Avx512F.Shuffle4x128(c, d, 0x44);
+        var v3 = Avx512F.Shuffle4x128(c, d, 0xEE);
+        Avx512F.Shuffle4x128(v0, v2, 0x88).Store(dst);            // lane 0 of a, b, c, d
+        Avx512F.Shuffle4x128(v0, v2, 0xDD).Store(dst + 4 * ldd);  // lane 1
+        Avx512F.Shuffle4x128(v1, v3, 0x88).Store(dst + 8 * ldd);  // lane 2
+        Avx512F.Shuffle4x128(v1, v3, 0xDD).Store(dst + 12 * ldd); // lane 3
+    }
+
     // Threads claim blocks of ColPer output-channel panels of Yᵀ[N, Cog] = A · B (no epilogue yet).
     private struct TurnedColumns : IChunkBody
     {
@@ -187,7 +234,11 @@ internal static unsafe partial class PackedConv
             {
                 int ch0 = blk * 16, chs = Math.Min(16, Cog - ch0);
                 float* dst = C + (long)ch0 * n;
-                for (int q = 0; q < n; q++)
+                int q = 0;
+                // whole 16-channel blocks go through 16×16 register transposes; block and pixel tails element by element
+                if (chs == 16 && Avx512F.IsSupported && SimdInfo.UseAvx512)
+                    for (; q + 16 <= n; q += 16) Transpose16x16(Yt + (long)q * Cog + ch0, Cog, dst + q, n);
+                for (; q < n; q++)
                 {
                     float* row = Yt + (long)q * Cog + ch0;
                     for (int i = 0; i < chs; i++) dst[(long)i * n + q] = row[i];
