@@ -129,6 +129,8 @@ public class FusedConvTests
     [InlineData(1, 6, 10, 10, 6, 3, 3, 1, 1, 1, 6)]
     [InlineData(1, 8, 11, 11, 8, 5, 5, 2, 2, 1, 8)]
     [InlineData(1, 4, 10, 10, 4, 3, 3, 3, 1, 1, 4)]
+    [InlineData(1, 48, 9, 9, 30, 3, 3, 1, 1, 1, 1)] // depth 432 > KC: the epilogue lands on the second depth block
+    [InlineData(2, 64, 20, 20, 70, 1, 1, 1, 0, 1, 1)] // whole 14×32 tiles take the fused epilogue, edges the pass
     public void MatchesReferenceWithBiasResidualAndRelu(int n, int cin, int h, int w, int cout, int kh, int kw, int s, int pad, int dil, int g)
     {
         Check(n, cin, h, w, cout, kh, kw, s, pad, dil, g, bias: true, residual: true, Epilogue.Relu);

@@ -32,40 +32,57 @@ internal static unsafe class ConvPackB
     /// </summary>
     public static void Pack(in ConvSource s, int nr, int p0, int p1, float* dst)
     {
+        // Panels go in groups, and within a group row k of every panel is written before row k + 1: the source is then
+        // read a whole input row segment at a time (several panels wide) instead of one nr-pixel run per input row per
+        // panel, which walked the input planes a page apart at every step.
+        const int Group = 16;
         int n = s.N, k = s.K;
-        // a panel's pixels as runs along output rows: (first lane, source offset, length); at most nr runs
-        int* runs = stackalloc int[3 * nr];
+        // per panel of the group: its pixels as runs along output rows (first lane, source offset, length), at most nr
+        int* runs = stackalloc int[Group * 3 * nr];
+        int* runCount = stackalloc int[Group];
         bool avx512 = SimdInfo.UseAvx512 && Vector512.IsHardwareAccelerated;
         var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
-        for (int panel = p0; panel < p1; panel++)
+        for (int g0 = p0; g0 < p1; g0 += Group)
         {
-            int q0 = panel * nr, cols = Math.Min(nr, n - q0), nRuns = 0;
-            for (int t = 0; t < cols; nRuns++)
+            int g1 = Math.Min(p1, g0 + Group);
+            for (int panel = g0; panel < g1; panel++)
             {
-                int q = q0 + t, oy = q / s.Ow, ox = q - oy * s.Ow, len = Math.Min(cols - t, s.Ow - ox);
-                runs[3 * nRuns] = t;
-                runs[3 * nRuns + 1] = checked((int)(oy * s.Sh * s.RowStride + (long)ox * s.Sw));
-                runs[3 * nRuns + 2] = len;
-                t += len;
+                int q0 = panel * nr, cols = Math.Min(nr, n - q0), nRuns = 0;
+                int* r = runs + (panel - g0) * 3 * nr;
+                for (int t = 0; t < cols; nRuns++)
+                {
+                    int q = q0 + t, oy = q / s.Ow, ox = q - oy * s.Ow, len = Math.Min(cols - t, s.Ow - ox);
+                    r[3 * nRuns] = t;
+                    r[3 * nRuns + 1] = checked((int)(oy * s.Sh * s.RowStride + (long)ox * s.Sw));
+                    r[3 * nRuns + 2] = len;
+                    t += len;
+                }
+                runCount[panel - g0] = nRuns;
             }
-            float* d = dst + (long)(panel - p0) * k * nr;
+            int row = 0;
             for (int ch = 0; ch < s.Channels; ch++)
                 for (int i = 0; i < s.Kh; i++)
                 {
                     float* rowBase = s.Data + ch * s.ChannelStride + (long)i * s.Dh * s.RowStride;
-                    for (int j = 0; j < s.Kw; j++, d += nr)
+                    for (int j = 0; j < s.Kw; j++, row++)
                     {
                         float* src = rowBase + j * s.Dw;
-                        for (int r = 0; r < nRuns; r++)
+                        for (int panel = g0; panel < g1; panel++)
                         {
-                            float* from = src + runs[3 * r + 1];
-                            float* to = d + runs[3 * r];
-                            int len = runs[3 * r + 2];
-                            if (s.Sw == 1) Copy(from, to, len);
-                            else if (s.Sw == 2 && avx512) CopyEven(from, to, len, even);
-                            else for (int t = 0; t < len; t++) to[t] = from[(long)t * s.Sw];
+                            float* d = dst + ((long)(panel - g0 + (g0 - p0)) * k + row) * nr;
+                            int* r = runs + (panel - g0) * 3 * nr;
+                            int nRuns = runCount[panel - g0], cols = Math.Min(nr, n - panel * nr);
+                            for (int q = 0; q < nRuns; q++)
+                            {
+                                float* from = src + r[3 * q + 1];
+                                float* to = d + r[3 * q];
+                                int len = r[3 * q + 2];
+                                if (s.Sw == 1) Copy(from, to, len);
+                                else if (s.Sw == 2 && avx512) CopyEven(from, to, len, even);
+                                else for (int t = 0; t < len; t++) to[t] = from[(long)t * s.Sw];
+                            }
+                            for (int t = cols; t < nr; t++) d[t] = 0;
                         }
-                        for (int t = cols; t < nr; t++) d[t] = 0;
                     }
                 }
         }

@@ -27,6 +27,8 @@ internal static unsafe class PackedGemm
             return;
         }
         var kernel = cfg.Kernel;
+        var fused = ep.IsNone ? null : cfg.EpilogueKernel;
+        var epCopy = ep; // a stack copy: the fused kernel takes the epilogue by address
         int kcMax = Math.Min(cfg.KC, k);
         bool prefetch = UsePrefetch && Sse.IsSupported && ldc > 512;
         long aStride = (long)k * mrT, bStride = (long)k * nrT;
@@ -47,6 +49,12 @@ internal static unsafe class PackedGemm
                     // C rows (and the residual's) lie a whole output plane apart in a conv: start fetching them while the
                     // micro-kernel runs, so neither its stores nor the epilogue wait on memory
                     if (prefetch && (beta == 0 || last)) Prefetch(cp, ldc, last ? ep.Residual : null, ep.Ldr, ir, jr, mr, nr);
+                    // whole tiles of the last depth block take the epilogue in registers; edge tiles go through the pass below
+                    if (mr == mrT && nr == nrT && last && fused != null)
+                    {
+                        fused(kc, pa, pb, cp, ldc, alpha, beta, &epCopy, ir, jr);
+                        continue;
+                    }
                     if (mr == mrT && nr == nrT)
                         kernel(kc, pa, pb, cp, ldc, alpha, beta);
                     else

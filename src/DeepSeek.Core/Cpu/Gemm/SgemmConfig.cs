@@ -9,6 +9,12 @@ internal readonly unsafe struct SgemmConfig
     /// <summary>The micro-kernel: kc, packed A panel, packed B panel, C tile, ldc, alpha, beta.</summary>
     public readonly delegate*<int, float*, float*, float*, long, float, float, void> Kernel;
 
+    /// <summary>
+    /// The micro-kernel with the epilogue fused into its stores (kc, A panel, B panel, C tile, ldc, alpha, beta, epilogue,
+    /// tile row, tile column), or null where the kernel has none and the epilogue runs as a pass over the stored tile.
+    /// </summary>
+    public readonly delegate*<int, float*, float*, float*, long, float, float, GemmEpilogue*, int, int, void> EpilogueKernel;
+
     /// <summary>Register tile rows / columns.</summary>
     public readonly int MR, NR;
 
@@ -18,18 +24,20 @@ internal readonly unsafe struct SgemmConfig
     /// <summary>Name for diagnostics ("avx512 14x32").</summary>
     public readonly string Name;
 
-    public SgemmConfig(delegate*<int, float*, float*, float*, long, float, float, void> kernel, int mr, int nr, int mc, int kc, int nc, string name)
+    public SgemmConfig(delegate*<int, float*, float*, float*, long, float, float, void> kernel, int mr, int nr, int mc, int kc, int nc, string name,
+        delegate*<int, float*, float*, float*, long, float, float, GemmEpilogue*, int, int, void> epilogueKernel = null)
     {
         Kernel = kernel;
+        EpilogueKernel = epilogueKernel;
         MR = mr; NR = nr; MC = mc; KC = kc; NC = nc;
         Name = name;
     }
 
     /// <summary>AVX-512: 14×32 tile (28 zmm accumulators), KC 384 → 48 KiB B panel streamed through L1/L2.</summary>
-    public static SgemmConfig Avx512 => new(&SgemmKernelAvx512.Kernel14x32, 14, 32, 14 * 12, 384, 2048, "avx512 14x32");
+    public static SgemmConfig Avx512 => new(&SgemmKernelAvx512.Kernel14x32, 14, 32, 14 * 12, 384, 2048, "avx512 14x32", &SgemmKernelAvx512.Kernel14x32Epilogue);
 
     /// <summary>AVX-512 with a 12×32 tile (kept for tuning comparisons and tests).</summary>
-    public static SgemmConfig Avx512Mr12 => new(&SgemmKernelAvx512.Kernel12x32, 12, 32, 12 * 14, 384, 2048, "avx512 12x32");
+    public static SgemmConfig Avx512Mr12 => new(&SgemmKernelAvx512.Kernel12x32, 12, 32, 12 * 14, 384, 2048, "avx512 12x32", &SgemmKernelAvx512.Kernel12x32Epilogue);
 
     /// <summary>AVX2: 6×16 tile (12 ymm accumulators).</summary>
     public static SgemmConfig Avx2 => new(&SgemmKernelAvx2.Kernel6x16, 6, 16, 6 * 24, 256, 2048, "avx2 6x16");
@@ -39,7 +47,7 @@ internal readonly unsafe struct SgemmConfig
 
     /// <summary>The same kernel with other cache blocks (for tuning); MC is rounded up to a multiple of MR.</summary>
     public SgemmConfig WithBlocks(int mc, int kc, int nc) =>
-        new(Kernel, MR, NR, Math.Max(MR, (mc + MR - 1) / MR * MR), Math.Max(1, kc), Math.Max(NR, (nc + NR - 1) / NR * NR), Name);
+        new(Kernel, MR, NR, Math.Max(MR, (mc + MR - 1) / MR * MR), Math.Max(1, kc), Math.Max(NR, (nc + NR - 1) / NR * NR), Name, EpilogueKernel);
 
     /// <summary>
     /// The AVX-512 kernel (14 or 12 rows, both 32 columns wide, so they read the same packed B) that pads

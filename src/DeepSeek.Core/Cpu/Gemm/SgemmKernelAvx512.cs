@@ -10,8 +10,25 @@ namespace DeepSeek.Backends.Cpu.Gemm;
 internal static unsafe class SgemmKernelAvx512
 {
     /// <summary>12×32 tile: C[12×32] = alpha·Σ_p a[p·12+i]·b[p·32+j] + beta·C (beta = 0 does not read C).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel12x32(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta)
+    {
+        var s = new TileStore(alpha, beta);
+        if (beta == 0) Tile12.Run<ScaleStore>(kc, a, b, c, ldc, in s);
+        else Tile12.Run<ScaleBetaStore>(kc, a, b, c, ldc, in s);
+    }
+
+    /// <summary>The 12×32 tile with the GEMM epilogue (bias, residual, activation) applied in registers before the store.</summary>
+    public static void Kernel12x32Epilogue(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta, GemmEpilogue* ep, int row0, int col0) =>
+        EpilogueTile<Tile12>(kc, a, b, c, ldc, alpha, beta, ep, row0, col0);
+
+    private readonly struct Tile12 : ITile
+    {
+        public static void Run<TStore>(int kc, float* a, float* b, float* c, long ldc, in TileStore s) where TStore : struct, ITileStore =>
+            Tile12x32<TStore>(kc, a, b, c, ldc, in s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile12x32<TStore>(int kc, float* a, float* b, float* c, long ldc, in TileStore s) where TStore : struct, ITileStore
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -68,43 +85,40 @@ internal static unsafe class SgemmKernelAvx512
             a += 12;
             b += 32;
         }
-        var va = Vector512.Create(alpha);
-        if (beta == 0)
-        {
-            Vector512.Store(c00 * va, c + 0 * ldc); Vector512.Store(c01 * va, c + 0 * ldc + 16);
-            Vector512.Store(c10 * va, c + 1 * ldc); Vector512.Store(c11 * va, c + 1 * ldc + 16);
-            Vector512.Store(c20 * va, c + 2 * ldc); Vector512.Store(c21 * va, c + 2 * ldc + 16);
-            Vector512.Store(c30 * va, c + 3 * ldc); Vector512.Store(c31 * va, c + 3 * ldc + 16);
-            Vector512.Store(c40 * va, c + 4 * ldc); Vector512.Store(c41 * va, c + 4 * ldc + 16);
-            Vector512.Store(c50 * va, c + 5 * ldc); Vector512.Store(c51 * va, c + 5 * ldc + 16);
-            Vector512.Store(c60 * va, c + 6 * ldc); Vector512.Store(c61 * va, c + 6 * ldc + 16);
-            Vector512.Store(c70 * va, c + 7 * ldc); Vector512.Store(c71 * va, c + 7 * ldc + 16);
-            Vector512.Store(c80 * va, c + 8 * ldc); Vector512.Store(c81 * va, c + 8 * ldc + 16);
-            Vector512.Store(c90 * va, c + 9 * ldc); Vector512.Store(c91 * va, c + 9 * ldc + 16);
-            Vector512.Store(c100 * va, c + 10 * ldc); Vector512.Store(c101 * va, c + 10 * ldc + 16);
-            Vector512.Store(c110 * va, c + 11 * ldc); Vector512.Store(c111 * va, c + 11 * ldc + 16);
-        }
-        else
-        {
-            var vb = Vector512.Create(beta);
-            StoreBeta(c + 0 * ldc, c00, c01, va, vb);
-            StoreBeta(c + 1 * ldc, c10, c11, va, vb);
-            StoreBeta(c + 2 * ldc, c20, c21, va, vb);
-            StoreBeta(c + 3 * ldc, c30, c31, va, vb);
-            StoreBeta(c + 4 * ldc, c40, c41, va, vb);
-            StoreBeta(c + 5 * ldc, c50, c51, va, vb);
-            StoreBeta(c + 6 * ldc, c60, c61, va, vb);
-            StoreBeta(c + 7 * ldc, c70, c71, va, vb);
-            StoreBeta(c + 8 * ldc, c80, c81, va, vb);
-            StoreBeta(c + 9 * ldc, c90, c91, va, vb);
-            StoreBeta(c + 10 * ldc, c100, c101, va, vb);
-            StoreBeta(c + 11 * ldc, c110, c111, va, vb);
-        }
+        TStore.Row(in s, c + 0 * ldc, 0, c00, c01);
+        TStore.Row(in s, c + 1 * ldc, 1, c10, c11);
+        TStore.Row(in s, c + 2 * ldc, 2, c20, c21);
+        TStore.Row(in s, c + 3 * ldc, 3, c30, c31);
+        TStore.Row(in s, c + 4 * ldc, 4, c40, c41);
+        TStore.Row(in s, c + 5 * ldc, 5, c50, c51);
+        TStore.Row(in s, c + 6 * ldc, 6, c60, c61);
+        TStore.Row(in s, c + 7 * ldc, 7, c70, c71);
+        TStore.Row(in s, c + 8 * ldc, 8, c80, c81);
+        TStore.Row(in s, c + 9 * ldc, 9, c90, c91);
+        TStore.Row(in s, c + 10 * ldc, 10, c100, c101);
+        TStore.Row(in s, c + 11 * ldc, 11, c110, c111);
     }
 
     /// <summary>14×32 tile: C[14×32] = alpha·Σ_p a[p·14+i]·b[p·32+j] + beta·C (beta = 0 does not read C).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel14x32(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta)
+    {
+        var s = new TileStore(alpha, beta);
+        if (beta == 0) Tile14.Run<ScaleStore>(kc, a, b, c, ldc, in s);
+        else Tile14.Run<ScaleBetaStore>(kc, a, b, c, ldc, in s);
+    }
+
+    /// <summary>The 14×32 tile with the GEMM epilogue (bias, residual, activation) applied in registers before the store.</summary>
+    public static void Kernel14x32Epilogue(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta, GemmEpilogue* ep, int row0, int col0) =>
+        EpilogueTile<Tile14>(kc, a, b, c, ldc, alpha, beta, ep, row0, col0);
+
+    private readonly struct Tile14 : ITile
+    {
+        public static void Run<TStore>(int kc, float* a, float* b, float* c, long ldc, in TileStore s) where TStore : struct, ITileStore =>
+            Tile14x32<TStore>(kc, a, b, c, ldc, in s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile14x32<TStore>(int kc, float* a, float* b, float* c, long ldc, in TileStore s) where TStore : struct, ITileStore
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -169,48 +183,137 @@ internal static unsafe class SgemmKernelAvx512
             a += 14;
             b += 32;
         }
-        var va = Vector512.Create(alpha);
-        if (beta == 0)
+        TStore.Row(in s, c + 0 * ldc, 0, c00, c01);
+        TStore.Row(in s, c + 1 * ldc, 1, c10, c11);
+        TStore.Row(in s, c + 2 * ldc, 2, c20, c21);
+        TStore.Row(in s, c + 3 * ldc, 3, c30, c31);
+        TStore.Row(in s, c + 4 * ldc, 4, c40, c41);
+        TStore.Row(in s, c + 5 * ldc, 5, c50, c51);
+        TStore.Row(in s, c + 6 * ldc, 6, c60, c61);
+        TStore.Row(in s, c + 7 * ldc, 7, c70, c71);
+        TStore.Row(in s, c + 8 * ldc, 8, c80, c81);
+        TStore.Row(in s, c + 9 * ldc, 9, c90, c91);
+        TStore.Row(in s, c + 10 * ldc, 10, c100, c101);
+        TStore.Row(in s, c + 11 * ldc, 11, c110, c111);
+        TStore.Row(in s, c + 12 * ldc, 12, c120, c121);
+        TStore.Row(in s, c + 13 * ldc, 13, c130, c131);
+    }
+
+    private interface ITile
+    {
+        static abstract void Run<TStore>(int kc, float* a, float* b, float* c, long ldc, in TileStore s) where TStore : struct, ITileStore;
+    }
+
+    // one generic instantiation per activation: the activation is inlined into the tile's stores
+    private static void EpilogueTile<TTile>(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta, GemmEpilogue* ep, int row0, int col0)
+        where TTile : struct, ITile
+    {
+        var s = new TileStore(alpha, beta, ep, row0, col0);
+        switch (ep->Activation)
         {
-            Vector512.Store(c00 * va, c + 0 * ldc); Vector512.Store(c01 * va, c + 0 * ldc + 16);
-            Vector512.Store(c10 * va, c + 1 * ldc); Vector512.Store(c11 * va, c + 1 * ldc + 16);
-            Vector512.Store(c20 * va, c + 2 * ldc); Vector512.Store(c21 * va, c + 2 * ldc + 16);
-            Vector512.Store(c30 * va, c + 3 * ldc); Vector512.Store(c31 * va, c + 3 * ldc + 16);
-            Vector512.Store(c40 * va, c + 4 * ldc); Vector512.Store(c41 * va, c + 4 * ldc + 16);
-            Vector512.Store(c50 * va, c + 5 * ldc); Vector512.Store(c51 * va, c + 5 * ldc + 16);
-            Vector512.Store(c60 * va, c + 6 * ldc); Vector512.Store(c61 * va, c + 6 * ldc + 16);
-            Vector512.Store(c70 * va, c + 7 * ldc); Vector512.Store(c71 * va, c + 7 * ldc + 16);
-            Vector512.Store(c80 * va, c + 8 * ldc); Vector512.Store(c81 * va, c + 8 * ldc + 16);
-            Vector512.Store(c90 * va, c + 9 * ldc); Vector512.Store(c91 * va, c + 9 * ldc + 16);
-            Vector512.Store(c100 * va, c + 10 * ldc); Vector512.Store(c101 * va, c + 10 * ldc + 16);
-            Vector512.Store(c110 * va, c + 11 * ldc); Vector512.Store(c111 * va, c + 11 * ldc + 16);
-            Vector512.Store(c120 * va, c + 12 * ldc); Vector512.Store(c121 * va, c + 12 * ldc + 16);
-            Vector512.Store(c130 * va, c + 13 * ldc); Vector512.Store(c131 * va, c + 13 * ldc + 16);
-        }
-        else
-        {
-            var vb = Vector512.Create(beta);
-            StoreBeta(c + 0 * ldc, c00, c01, va, vb);
-            StoreBeta(c + 1 * ldc, c10, c11, va, vb);
-            StoreBeta(c + 2 * ldc, c20, c21, va, vb);
-            StoreBeta(c + 3 * ldc, c30, c31, va, vb);
-            StoreBeta(c + 4 * ldc, c40, c41, va, vb);
-            StoreBeta(c + 5 * ldc, c50, c51, va, vb);
-            StoreBeta(c + 6 * ldc, c60, c61, va, vb);
-            StoreBeta(c + 7 * ldc, c70, c71, va, vb);
-            StoreBeta(c + 8 * ldc, c80, c81, va, vb);
-            StoreBeta(c + 9 * ldc, c90, c91, va, vb);
-            StoreBeta(c + 10 * ldc, c100, c101, va, vb);
-            StoreBeta(c + 11 * ldc, c110, c111, va, vb);
-            StoreBeta(c + 12 * ldc, c120, c121, va, vb);
-            StoreBeta(c + 13 * ldc, c130, c131, va, vb);
+            case EpilogueActivation.None: TTile.Run<EpilogueStore<ActNone>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.Relu: TTile.Run<EpilogueStore<ActRelu>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.Clip: TTile.Run<EpilogueStore<ActClip>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.LeakyRelu: TTile.Run<EpilogueStore<ActLeakyRelu>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.Sigmoid: TTile.Run<EpilogueStore<ActSigmoid>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.HardSigmoid: TTile.Run<EpilogueStore<ActHardSigmoid>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.HardSwish: TTile.Run<EpilogueStore<ActHardSwish>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.Silu: TTile.Run<EpilogueStore<ActSilu>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.Tanh: TTile.Run<EpilogueStore<ActTanh>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.Gelu: TTile.Run<EpilogueStore<ActGelu>>(kc, a, b, c, ldc, in s); break;
+            case EpilogueActivation.GeluTanh: TTile.Run<EpilogueStore<ActGeluTanh>>(kc, a, b, c, ldc, in s); break;
+            default: throw new ArgumentOutOfRangeException(nameof(ep), ep->Activation, "unknown epilogue activation");
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreBeta(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb)
+    /// <summary>How a finished tile row (two accumulators, 32 columns) reaches C.</summary>
+    private interface ITileStore
     {
-        Vector512.Store(Avx512F.FusedMultiplyAdd(vb, Vector512.Load(c), x0 * va), c);
-        Vector512.Store(Avx512F.FusedMultiplyAdd(vb, Vector512.Load(c + 16), x1 * va), c + 16);
+        static abstract void Row(in TileStore s, float* c, int i, Vector512<float> x0, Vector512<float> x1);
+    }
+
+    /// <summary>
+    /// What a tile's stores need: alpha and beta, and for the fused epilogue the tile's row bias (one per row), column
+    /// bias (one per column), residual tile and the activation's parameters — the same arithmetic as
+    /// <see cref="GemmEpilogue.Apply"/>: act(alpha·AB + beta·C + bias + residual).
+    /// </summary>
+    private readonly struct TileStore
+    {
+        public readonly Vector512<float> Alpha, Beta;
+        public readonly bool HasBeta;
+        public readonly float* RowBias, ColBias, Residual;
+        public readonly long Ldr;
+        public readonly float ActA, ActB;
+
+        public TileStore(float alpha, float beta)
+        {
+            Alpha = Vector512.Create(alpha);
+            Beta = Vector512.Create(beta);
+            HasBeta = beta != 0;
+        }
+
+        public TileStore(float alpha, float beta, GemmEpilogue* ep, int row0, int col0) : this(alpha, beta)
+        {
+            RowBias = ep->BiasKind == GemmBias.PerRow ? ep->Bias + row0 : null;
+            ColBias = ep->BiasKind == GemmBias.PerColumn ? ep->Bias + col0 : null;
+            Residual = ep->Residual == null ? null : ep->Residual + row0 * ep->Ldr + col0;
+            Ldr = ep->Ldr;
+            ActA = ep->Alpha;
+            ActB = ep->BetaParam;
+        }
+    }
+
+    private readonly struct ScaleStore : ITileStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Row(in TileStore s, float* c, int i, Vector512<float> x0, Vector512<float> x1)
+        {
+            Vector512.Store(x0 * s.Alpha, c);
+            Vector512.Store(x1 * s.Alpha, c + 16);
+        }
+    }
+
+    private readonly struct ScaleBetaStore : ITileStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Row(in TileStore s, float* c, int i, Vector512<float> x0, Vector512<float> x1)
+        {
+            Vector512.Store(Avx512F.FusedMultiplyAdd(s.Beta, Vector512.Load(c), x0 * s.Alpha), c);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(s.Beta, Vector512.Load(c + 16), x1 * s.Alpha), c + 16);
+        }
+    }
+
+    private readonly struct EpilogueStore<TAct> : ITileStore where TAct : IEpilogueAct
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Row(in TileStore s, float* c, int i, Vector512<float> x0, Vector512<float> x1)
+        {
+            var v0 = x0 * s.Alpha;
+            var v1 = x1 * s.Alpha;
+            if (s.HasBeta)
+            {
+                v0 = Avx512F.FusedMultiplyAdd(s.Beta, Vector512.Load(c), v0);
+                v1 = Avx512F.FusedMultiplyAdd(s.Beta, Vector512.Load(c + 16), v1);
+            }
+            if (s.RowBias != null)
+            {
+                var rb = Vector512.Create(s.RowBias[i]);
+                v0 += rb;
+                v1 += rb;
+            }
+            else if (s.ColBias != null)
+            {
+                v0 += Vector512.Load(s.ColBias);
+                v1 += Vector512.Load(s.ColBias + 16);
+            }
+            if (s.Residual != null)
+            {
+                float* z = s.Residual + i * s.Ldr;
+                v0 += Vector512.Load(z);
+                v1 += Vector512.Load(z + 16);
+            }
+            Vector512.Store(TAct.V512(v0, s.ActA, s.ActB), c);
+            Vector512.Store(TAct.V512(v1, s.ActA, s.ActB), c + 16);
+        }
     }
 }
