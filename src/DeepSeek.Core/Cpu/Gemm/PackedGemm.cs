@@ -10,6 +10,9 @@ internal static unsafe class PackedGemm
     /// <summary>Tuning switch: false skips prefetching C and residual rows of far-apart rows (see <see cref="Block"/>).</summary>
     internal static bool UsePrefetch = true;
 
+    /// <summary>Whole tiles take the epilogue inside the micro-kernel (<see cref="SgemmConfig.EpilogueKernel"/>); false forces the separate pass (benchmarks).</summary>
+    internal static bool FuseEpilogue = true;
+
     /// <summary>
     /// C[r0..r1, c0..c1] = alpha · A[r0..r1, :] · B[:, c0..c1] over depth <paramref name="k"/>, then the epilogue (whose
     /// row/column indices are C's). A panel i (rows i·MR…) starts at aPanels + i·K·MR, B panel j at bPanels + j·K·NR;
@@ -27,7 +30,7 @@ internal static unsafe class PackedGemm
             return;
         }
         var kernel = cfg.Kernel;
-        var fused = ep.IsNone ? null : cfg.EpilogueKernel;
+        var fused = ep.IsNone || !FuseEpilogue || !SgemmKernelAvx512.FusesActivation(ep.Activation) ? null : cfg.EpilogueKernel;
         var epCopy = ep; // a stack copy: the fused kernel takes the epilogue by address
         int kcMax = Math.Min(cfg.KC, k);
         bool prefetch = UsePrefetch && Sse.IsSupported && ldc > 512;
