@@ -204,6 +204,54 @@ public class WorkerPoolRunScopeTests
         }
     }
 
+    private unsafe struct UnevenBody(int caller, int* workerRan) : IChunkBody
+    {
+        // the worker's chunk returns at once; the caller's waits for it (up to 50 ms), then keeps the fan-out open 5 ms
+        public void Run(int chunk)
+        {
+            if (Environment.CurrentManagedThreadId != caller) { Volatile.Write(ref *workerRan, 1); return; }
+            long until = Environment.TickCount64 + 50;
+            while (Volatile.Read(ref *workerRan) == 0 && Environment.TickCount64 < until) Thread.SpinWait(8);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            while (sw.Elapsed.TotalMilliseconds < 5) Thread.SpinWait(8);
+        }
+    }
+
+    [Fact]
+    public unsafe void AWorkerDoneEarlyKeepsSpinningUntilTheFanOutEnds()
+    {
+        // regression: the spin window ran from the end of the worker's own chunk, so an uneven split longer than the
+        // window parked it inside the fan-out, and the next small step (not allowed to wake it) ran on one thread
+        int threads = DeepSeekOptions.Threads, spin = DeepSeekOptions.WorkerSpinMicroseconds, wake = DeepSeekOptions.WakeMinMegaflops;
+        DeepSeekOptions.Threads = 2;
+        DeepSeekOptions.WorkerSpinMicroseconds = 200;
+        DeepSeekOptions.WakeMinMegaflops = 20;
+        try
+        {
+            int rounds = 0, met = 0;
+            for (int r = 0; r < 8; r++)
+            {
+                using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope();
+                scope.Step(1_000_000_000);
+                int workerRan = 0;
+                var uneven = new UnevenBody(Environment.CurrentManagedThreadId, &workerRan);
+                WorkerPool.Shared.Run(2, ref uneven);
+                if (workerRan == 0) continue; // the OS did not run the worker in time: nothing to learn from this round
+                rounds++;
+                scope.Step(1_000_000); // small: only a worker that is still awake takes part
+                met += Meetings();
+            }
+            Assert.True(rounds >= 3, $"the worker joined only {rounds} of 8 big fan-outs");
+            Assert.True(met * 2 >= rounds, $"after an uneven fan-out the worker took part in {met} of {rounds} small ones");
+        }
+        finally
+        {
+            DeepSeekOptions.Threads = threads;
+            DeepSeekOptions.WorkerSpinMicroseconds = spin;
+            DeepSeekOptions.WakeMinMegaflops = wake;
+        }
+    }
+
     [Fact]
     public void WakeMinMegaflopsRejectsNegativeValues()
     {

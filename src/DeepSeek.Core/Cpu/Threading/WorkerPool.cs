@@ -222,8 +222,18 @@ internal sealed class WorkerPool : IRunScopeOwner
             {
                 if (Volatile.Read(ref _pool._generation) == seen)
                 {
-                    long until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * DeepSeekOptions.WorkerSpinMicroseconds / 1_000_000;
-                    while (Volatile.Read(ref _pool._generation) == seen && Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+                    // the window runs from the end of the last fan-out: a worker done with its chunks while the caller
+                    // still works on the same fan-out keeps spinning, or an uneven split longer than the window would
+                    // park it just before the next fan-out (then paying a wake-up)
+                    long window = Stopwatch.Frequency * DeepSeekOptions.WorkerSpinMicroseconds / 1_000_000;
+                    long until = Stopwatch.GetTimestamp() + window;
+                    while (Volatile.Read(ref _pool._generation) == seen)
+                    {
+                        long now = Stopwatch.GetTimestamp();
+                        if (Volatile.Read(ref _pool._current) != null) until = now + window;
+                        else if (now >= until) break;
+                        Thread.SpinWait(16);
+                    }
                 }
                 if (Volatile.Read(ref _pool._generation) == seen)
                 {
