@@ -10,12 +10,8 @@ namespace DeepSeek.Backends.Cpu.Gemm;
 internal static unsafe class SgemmKernelAvx512
 {
     /// <summary>12×32 tile: C[12×32] = alpha·Σ_p a[p·12+i]·b[p·32+j] + beta·C (beta = 0 does not read C).</summary>
-    public static void Kernel12x32(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta)
-    {
-        var s = new TileStore(alpha, beta);
-        if (beta == 0) Tile12.Run<ScaleStore>(kc, a, b, c, ldc, in s);
-        else Tile12.Run<ScaleBetaStore>(kc, a, b, c, ldc, in s);
-    }
+    public static void Kernel12x32(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta) =>
+        ScaledTile<Tile12>(kc, a, b, c, ldc, alpha, beta);
 
     /// <summary>The 12×32 tile with the GEMM epilogue (bias, residual, activation) applied in registers before the store.</summary>
     public static void Kernel12x32Epilogue(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta, GemmEpilogue* ep, int row0, int col0) =>
@@ -100,12 +96,8 @@ internal static unsafe class SgemmKernelAvx512
     }
 
     /// <summary>14×32 tile: C[14×32] = alpha·Σ_p a[p·14+i]·b[p·32+j] + beta·C (beta = 0 does not read C).</summary>
-    public static void Kernel14x32(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta)
-    {
-        var s = new TileStore(alpha, beta);
-        if (beta == 0) Tile14.Run<ScaleStore>(kc, a, b, c, ldc, in s);
-        else Tile14.Run<ScaleBetaStore>(kc, a, b, c, ldc, in s);
-    }
+    public static void Kernel14x32(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta) =>
+        ScaledTile<Tile14>(kc, a, b, c, ldc, alpha, beta);
 
     /// <summary>The 14×32 tile with the GEMM epilogue (bias, residual, activation) applied in registers before the store.</summary>
     public static void Kernel14x32Epilogue(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta, GemmEpilogue* ep, int row0, int col0) =>
@@ -208,6 +200,13 @@ internal static unsafe class SgemmKernelAvx512
     public static bool FusesActivation(EpilogueActivation a) =>
         a is EpilogueActivation.None or EpilogueActivation.Relu or EpilogueActivation.Clip or EpilogueActivation.LeakyRelu
             or EpilogueActivation.HardSigmoid or EpilogueActivation.HardSwish;
+
+    private static void ScaledTile<TTile>(int kc, float* a, float* b, float* c, long ldc, float alpha, float beta) where TTile : struct, ITile
+    {
+        var s = new TileStore(alpha, beta);
+        if (beta == 0) TTile.Run<ScaleStore>(kc, a, b, c, ldc, in s);
+        else TTile.Run<ScaleBetaStore>(kc, a, b, c, ldc, in s);
+    }
 
     private interface ITile
     {
