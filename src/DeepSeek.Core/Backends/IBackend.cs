@@ -42,8 +42,10 @@ public interface IBackend : IElementwiseKernels, IReductionKernels, ILinalgKerne
     void Synchronize();
 
     /// <summary>
-    /// Opens a <see cref="RunScope"/> around kernels the calling thread is about to run back to back (one plan run);
-    /// the runner reports each step's estimated work through it (the CPU backend wakes parked workers only for big steps).
+    /// Opens a <see cref="RunScope"/> around kernels the calling thread is about to run back to back (one plan run of
+    /// about <paramref name="runFlops"/> floating-point operations, 0 when unknown); the runner reports each step's
+    /// estimated work through it. The CPU backend wakes parked worker threads at once for a big run, and inside the
+    /// scope only for big steps (<see cref="DeepSeekOptions.WakeMinMegaflops"/>).
     /// </summary>
-    RunScope OpenRunScope();
+    RunScope OpenRunScope(long runFlops = 0);
 }

@@ -93,7 +93,7 @@ public sealed unsafe partial class CpuBackend : IBackend
     public void Synchronize() { }
 
     /// <inheritdoc />
-    public RunScope OpenRunScope() => Threading.WorkerPool.Shared.OpenRunScope();
+    public RunScope OpenRunScope(long runFlops = 0) => Threading.WorkerPool.Shared.OpenRunScope(runFlops);
 
     private sealed class NativeAllocator : IRawAllocator
     {

@@ -253,6 +253,41 @@ public class WorkerPoolRunScopeTests
     }
 
     [Fact]
+    public void ABigRunWakesParkedWorkersWhenItsScopeOpens()
+    {
+        int threads = DeepSeekOptions.Threads, spin = DeepSeekOptions.WorkerSpinMicroseconds, wake = DeepSeekOptions.WakeMinMegaflops;
+        DeepSeekOptions.Threads = 2;
+        DeepSeekOptions.WakeMinMegaflops = 20;
+        try
+        {
+            int bigRun = 0, smallRun = 0;
+            for (int r = 0; r < 5; r++)
+            {
+                foreach (bool big in new[] { true, false })
+                {
+                    DeepSeekOptions.WorkerSpinMicroseconds = 0;
+                    Meetings(); // the worker exists
+                    Thread.Sleep(5); // and has parked
+                    // a woken worker now spins 200 ms: long enough to be found by a small step's fan-out
+                    DeepSeekOptions.WorkerSpinMicroseconds = 200_000;
+                    using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope(big ? 1_000_000_000 : 1_000_000);
+                    Thread.Sleep(20); // the woken worker is up and spinning
+                    scope.Step(1_000_000); // small: fan-outs use only workers that are awake
+                    if (big) bigRun += Meetings(); else smallRun += Meetings();
+                }
+            }
+            Assert.Equal(0, smallRun);
+            Assert.True(bigRun >= 3, $"big runs: the worker took part {bigRun} of 5 times");
+        }
+        finally
+        {
+            DeepSeekOptions.Threads = threads;
+            DeepSeekOptions.WorkerSpinMicroseconds = spin;
+            DeepSeekOptions.WakeMinMegaflops = wake;
+        }
+    }
+
+    [Fact]
     public void WakeMinMegaflopsRejectsNegativeValues()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DeepSeekOptions.WakeMinMegaflops = -1);

@@ -15,6 +15,7 @@ public sealed class ExecutionPlan : IDisposable
     private readonly Graph _graph;
     private readonly Device _device;
     private readonly Backends.IBackend _backend;
+    private readonly long _runFlops; // the steps' estimated FLOPs together
     private readonly System.Collections.Concurrent.ConcurrentBag<PlanInstance> _idle = new();
     private readonly List<PlanInstance> _all = new();
     private readonly Lock _gate = new();
@@ -26,6 +27,7 @@ public sealed class ExecutionPlan : IDisposable
         _layout = layout;
         _device = device;
         _backend = Backends.BackendRegistry.Get(device);
+        foreach (var st in layout.Steps) _runFlops += st.Flops;
         Report = report;
         Inputs = layout.Index.InputSlots.Select(v => layout.Metas[v]!.Value).ToArray();
         InputNames = layout.Index.InputSlots.Select(v => layout.Index.Values[v].Name).ToArray();
@@ -107,7 +109,7 @@ public sealed class ExecutionPlan : IDisposable
         {
             using var noGrad = Tensor.NoGrad();
             using var scope = Tensor.NewScope();
-            using var run = _backend.OpenRunScope();
+            using var run = _backend.OpenRunScope(_runFlops);
             return instance.Run(inputs, run);
         }
         finally
@@ -141,7 +143,7 @@ public sealed class ExecutionPlan : IDisposable
         var scope = guarded ? Tensor.NewScope() : null;
         try
         {
-            using var run = _backend.OpenRunScope();
+            using var run = _backend.OpenRunScope(_runFlops);
             instance.Run(inputs, outputs, run);
         }
         finally
