@@ -146,6 +146,26 @@ public class WorkerPoolTests
 [Collection("GlobalState")]
 public class WorkerPoolRunScopeTests
 {
+    // sets the pool's options for one test and puts the previous values back when disposed
+    private sealed class PoolOptions : IDisposable
+    {
+        private readonly int _threads = DeepSeekOptions.Threads, _spin = DeepSeekOptions.WorkerSpinMicroseconds, _wake = DeepSeekOptions.WakeMinMegaflops;
+
+        public PoolOptions(int threads, int spinMicroseconds, int wakeMinMegaflops)
+        {
+            DeepSeekOptions.Threads = threads;
+            DeepSeekOptions.WorkerSpinMicroseconds = spinMicroseconds;
+            DeepSeekOptions.WakeMinMegaflops = wakeMinMegaflops;
+        }
+
+        public void Dispose()
+        {
+            DeepSeekOptions.Threads = _threads;
+            DeepSeekOptions.WorkerSpinMicroseconds = _spin;
+            DeepSeekOptions.WakeMinMegaflops = _wake;
+        }
+    }
+
     private unsafe struct WhoBody(int* ids) : IChunkBody
     {
         // chunk 0 waits (up to 30 ms) for chunk 1 to start, so an awake worker gets to claim it
@@ -170,38 +190,26 @@ public class WorkerPoolRunScopeTests
     [Fact]
     public void ASmallStepLeavesParkedWorkersAsleepAndABigStepWakesThem()
     {
-        int threads = DeepSeekOptions.Threads, spin = DeepSeekOptions.WorkerSpinMicroseconds, wake = DeepSeekOptions.WakeMinMegaflops;
-        DeepSeekOptions.Threads = 2;
-        DeepSeekOptions.WorkerSpinMicroseconds = 0; // workers park as soon as a fan-out ends
-        DeepSeekOptions.WakeMinMegaflops = 20;
-        try
+        using var options = new PoolOptions(threads: 2, spinMicroseconds: 0, wakeMinMegaflops: 20); // workers park as soon as a fan-out ends
+        Meetings(); // the worker exists
+        int smallMet = 0, bigMet = 0, outsideMet = 0;
+        for (int r = 0; r < 5; r++)
         {
-            Meetings(); // the worker exists
-            int smallMet = 0, bigMet = 0, outsideMet = 0;
-            for (int r = 0; r < 5; r++)
-            {
-                using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope();
-                Thread.Sleep(5); // the worker parks
-                scope.Step(1_000_000); // 1 MFLOP: not worth a wake-up
-                smallMet += Meetings();
-                Thread.Sleep(5);
-                scope.Step(1_000_000_000);
-                bigMet += Meetings();
-                scope.Dispose();
-                Thread.Sleep(5);
-                outsideMet += Meetings(); // outside a run scope every fan-out wakes
-            }
-            Assert.Equal(0, smallMet);
-            // a woken worker may be delayed by the OS on a busy machine: most rounds, not all, must meet
-            Assert.True(bigMet >= 3, $"big steps: the worker took part {bigMet} of 5 times");
-            Assert.True(outsideMet >= 3, $"outside a scope: the worker took part {outsideMet} of 5 times");
+            using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope();
+            Thread.Sleep(5); // the worker parks
+            scope.Step(1_000_000); // 1 MFLOP: not worth a wake-up
+            smallMet += Meetings();
+            Thread.Sleep(5);
+            scope.Step(1_000_000_000);
+            bigMet += Meetings();
+            scope.Dispose();
+            Thread.Sleep(5);
+            outsideMet += Meetings(); // outside a run scope every fan-out wakes
         }
-        finally
-        {
-            DeepSeekOptions.Threads = threads;
-            DeepSeekOptions.WorkerSpinMicroseconds = spin;
-            DeepSeekOptions.WakeMinMegaflops = wake;
-        }
+        Assert.Equal(0, smallMet);
+        // a woken worker may be delayed by the OS on a busy machine: most rounds, not all, must meet
+        Assert.True(bigMet >= 3, $"big steps: the worker took part {bigMet} of 5 times");
+        Assert.True(outsideMet >= 3, $"outside a scope: the worker took part {outsideMet} of 5 times");
     }
 
     private unsafe struct UnevenBody(int caller, int* workerRan) : IChunkBody
@@ -222,69 +230,46 @@ public class WorkerPoolRunScopeTests
     {
         // regression: the spin window ran from the end of the worker's own chunk, so an uneven split longer than the
         // window parked it inside the fan-out, and the next small step (not allowed to wake it) ran on one thread
-        int threads = DeepSeekOptions.Threads, spin = DeepSeekOptions.WorkerSpinMicroseconds, wake = DeepSeekOptions.WakeMinMegaflops;
-        DeepSeekOptions.Threads = 2;
-        DeepSeekOptions.WorkerSpinMicroseconds = 200;
-        DeepSeekOptions.WakeMinMegaflops = 20;
-        try
+        using var options = new PoolOptions(threads: 2, spinMicroseconds: 200, wakeMinMegaflops: 20);
+        int rounds = 0, met = 0;
+        for (int r = 0; r < 8; r++)
         {
-            int rounds = 0, met = 0;
-            for (int r = 0; r < 8; r++)
-            {
-                using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope();
-                scope.Step(1_000_000_000);
-                int workerRan = 0;
-                var uneven = new UnevenBody(Environment.CurrentManagedThreadId, &workerRan);
-                WorkerPool.Shared.Run(2, ref uneven);
-                if (workerRan == 0) continue; // the OS did not run the worker in time: nothing to learn from this round
-                rounds++;
-                scope.Step(1_000_000); // small: only a worker that is still awake takes part
-                met += Meetings();
-            }
-            Assert.True(rounds >= 3, $"the worker joined only {rounds} of 8 big fan-outs");
-            Assert.True(met * 2 >= rounds, $"after an uneven fan-out the worker took part in {met} of {rounds} small ones");
+            using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope();
+            scope.Step(1_000_000_000);
+            int workerRan = 0;
+            var uneven = new UnevenBody(Environment.CurrentManagedThreadId, &workerRan);
+            WorkerPool.Shared.Run(2, ref uneven);
+            if (workerRan == 0) continue; // the OS did not run the worker in time: nothing to learn from this round
+            rounds++;
+            scope.Step(1_000_000); // small: only a worker that is still awake takes part
+            met += Meetings();
         }
-        finally
-        {
-            DeepSeekOptions.Threads = threads;
-            DeepSeekOptions.WorkerSpinMicroseconds = spin;
-            DeepSeekOptions.WakeMinMegaflops = wake;
-        }
+        Assert.True(rounds >= 3, $"the worker joined only {rounds} of 8 big fan-outs");
+        Assert.True(met * 2 >= rounds, $"after an uneven fan-out the worker took part in {met} of {rounds} small ones");
     }
 
     [Fact]
     public void ABigRunWakesParkedWorkersWhenItsScopeOpens()
     {
-        int threads = DeepSeekOptions.Threads, spin = DeepSeekOptions.WorkerSpinMicroseconds, wake = DeepSeekOptions.WakeMinMegaflops;
-        DeepSeekOptions.Threads = 2;
-        DeepSeekOptions.WakeMinMegaflops = 20;
-        try
+        using var options = new PoolOptions(threads: 2, spinMicroseconds: DeepSeekOptions.WorkerSpinMicroseconds, wakeMinMegaflops: 20);
+        int bigRun = 0, smallRun = 0;
+        for (int r = 0; r < 5; r++)
         {
-            int bigRun = 0, smallRun = 0;
-            for (int r = 0; r < 5; r++)
+            foreach (bool big in new[] { true, false })
             {
-                foreach (bool big in new[] { true, false })
-                {
-                    DeepSeekOptions.WorkerSpinMicroseconds = 0;
-                    Meetings(); // the worker exists
-                    Thread.Sleep(5); // and has parked
-                    // a woken worker now spins 200 ms: long enough to be found by a small step's fan-out
-                    DeepSeekOptions.WorkerSpinMicroseconds = 200_000;
-                    using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope(big ? 1_000_000_000 : 1_000_000);
-                    Thread.Sleep(20); // the woken worker is up and spinning
-                    scope.Step(1_000_000); // small: fan-outs use only workers that are awake
-                    if (big) bigRun += Meetings(); else smallRun += Meetings();
-                }
+                DeepSeekOptions.WorkerSpinMicroseconds = 0;
+                Meetings(); // the worker exists
+                Thread.Sleep(5); // and has parked
+                // a woken worker now spins 200 ms: long enough to be found by a small step's fan-out
+                DeepSeekOptions.WorkerSpinMicroseconds = 200_000;
+                using var scope = BackendRegistry.Get(Device.Cpu).OpenRunScope(big ? 1_000_000_000 : 1_000_000);
+                Thread.Sleep(20); // the woken worker is up and spinning
+                scope.Step(1_000_000); // small: fan-outs use only workers that are awake
+                if (big) bigRun += Meetings(); else smallRun += Meetings();
             }
-            Assert.Equal(0, smallRun);
-            Assert.True(bigRun >= 3, $"big runs: the worker took part {bigRun} of 5 times");
         }
-        finally
-        {
-            DeepSeekOptions.Threads = threads;
-            DeepSeekOptions.WorkerSpinMicroseconds = spin;
-            DeepSeekOptions.WakeMinMegaflops = wake;
-        }
+        Assert.Equal(0, smallRun);
+        Assert.True(bigRun >= 3, $"big runs: the worker took part {bigRun} of 5 times");
     }
 
     [Fact]
