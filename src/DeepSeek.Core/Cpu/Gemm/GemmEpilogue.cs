@@ -92,6 +92,18 @@ internal readonly unsafe struct GemmEpilogue
         }
     }
 
+    /// <summary>
+    /// The epilogue on 16 outputs: act(v + bias + residual), residual read from <paramref name="z"/> when not null. The
+    /// one definition shared by the pass over stored tiles (<see cref="Apply"/>) and the micro-kernels' fused stores.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Finish512<TAct>(Vector512<float> v, Vector512<float> bias, float* z, float a, float b) where TAct : IEpilogueAct
+    {
+        v += bias;
+        if (z != null) v += Vector512.Load(z);
+        return TAct.V512(v, a, b);
+    }
+
     // One pass per row: load, + bias, + residual, activation, store, 16 (AVX-512) or 8 (AVX2) lanes at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rows<TAct>(float* c, long ldc, int row0, int col0, int rows, int cols) where TAct : IEpilogueAct
@@ -110,11 +122,7 @@ internal readonly unsafe struct GemmEpilogue
             {
                 var vrb = Vector512.Create(rb);
                 for (; j + 16 <= cols; j += 16)
-                {
-                    var v = Vector512.Load(x + j) + (colBias ? Vector512.Load(cb + j) : vrb);
-                    if (z != null) v += Vector512.Load(z + j);
-                    TAct.V512(v, a, b).Store(x + j);
-                }
+                    Finish512<TAct>(Vector512.Load(x + j), colBias ? Vector512.Load(cb + j) : vrb, z == null ? null : z + j, a, b).Store(x + j);
             }
             else if (level == 1)
             {

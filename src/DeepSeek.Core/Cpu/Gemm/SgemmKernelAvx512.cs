@@ -299,25 +299,12 @@ internal static unsafe class SgemmKernelAvx512
                 v0 = Avx512F.FusedMultiplyAdd(s.Beta, Vector512.Load(c), v0);
                 v1 = Avx512F.FusedMultiplyAdd(s.Beta, Vector512.Load(c + 16), v1);
             }
-            if (s.RowBias != null)
-            {
-                var rb = Vector512.Create(s.RowBias[i]);
-                v0 += rb;
-                v1 += rb;
-            }
-            else if (s.ColBias != null)
-            {
-                v0 += Vector512.Load(s.ColBias);
-                v1 += Vector512.Load(s.ColBias + 16);
-            }
-            if (s.Residual != null)
-            {
-                float* z = s.Residual + i * s.Ldr;
-                v0 += Vector512.Load(z);
-                v1 += Vector512.Load(z + 16);
-            }
-            Vector512.Store(TAct.V512(v0, s.ActA, s.ActB), c);
-            Vector512.Store(TAct.V512(v1, s.ActA, s.ActB), c + 16);
+            Vector512<float> b0 = default, b1 = default;
+            if (s.RowBias != null) b0 = b1 = Vector512.Create(s.RowBias[i]);
+            else if (s.ColBias != null) (b0, b1) = (Vector512.Load(s.ColBias), Vector512.Load(s.ColBias + 16));
+            float* z = s.Residual == null ? null : s.Residual + i * s.Ldr;
+            GemmEpilogue.Finish512<TAct>(v0, b0, z, s.ActA, s.ActB).Store(c);
+            GemmEpilogue.Finish512<TAct>(v1, b1, z == null ? null : z + 16, s.ActA, s.ActB).Store(c + 16);
         }
     }
 }

@@ -60,7 +60,7 @@ internal sealed class WorkerPool : IRunScopeOwner
         {
             try
             {
-                while (_workers.Count < helpers) _workers.Add(new Worker(this, _workers.Count));
+                EnsureWorkers(helpers);
                 for (int i = 0; i < helpers; i++)
                     if (_workers[i].Parked) _workers[i].Wake();
             }
@@ -125,7 +125,7 @@ internal sealed class WorkerPool : IRunScopeOwner
                 for (int i = 0; i < n; i++) RunInside(ref body, i);
                 return;
             }
-            while (_workers.Count < helpers) _workers.Add(new Worker(this, _workers.Count));
+            EnsureWorkers(helpers);
             var job = JobSlot<T>.Instance ??= new Job<T>();
             // publish the job before the generation moves: a spinning worker that sees the new generation reads _current
             // at once, and must find this job there (not null), or it sits the whole fan-out out
@@ -148,6 +148,12 @@ internal sealed class WorkerPool : IRunScopeOwner
         {
             _gate.Exit();
         }
+    }
+
+    // the first `count` workers exist (call with the gate held)
+    private void EnsureWorkers(int count)
+    {
+        while (_workers.Count < count) _workers.Add(new Worker(this, _workers.Count));
     }
 
     private static void RunInside<T>(ref T body, int i) where T : struct, IChunkBody
