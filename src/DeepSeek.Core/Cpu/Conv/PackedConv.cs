@@ -131,10 +131,10 @@ internal static unsafe partial class PackedConv
             int rowPer = Math.Max(1, mPanels / (4 * nt));
             int rowBlocks = (mPanels + rowPer - 1) / rowPer;
             int next = 0;
-            var rows = new RowBlocks
+            var rows = new ClaimedBlocks
             {
                 Config = cfg, Ep = ep, A = aPanels, B = shared.B, C = c, Next = &next,
-                M = m, N = n, K = k, RowPer = rowPer, Blocks = rowBlocks,
+                M = m, N = n, K = k, Per = rowPer, Blocks = rowBlocks, ByRows = true,
             };
             WorkerPool.Shared.Run(Math.Min(nt, rowBlocks), ref rows);
         }
@@ -194,14 +194,16 @@ internal static unsafe partial class PackedConv
         }
     }
 
-    // Threads claim blocks of RowPer row panels of C over the shared packed B.
-    private struct RowBlocks : IChunkBody
+    // Threads claim blocks of Per register-tile panels of C — row panels (ByRows) or column panels — over packed A and
+    // B and run them through PackedGemm.Block: the shared-B row split here, the turned-around column split of small planes.
+    private struct ClaimedBlocks : IChunkBody
     {
         public SgemmConfig Config;
         public GemmEpilogue Ep;
         public float* A, B, C;
         public int* Next;
-        public int M, N, K, RowPer, Blocks;
+        public int M, N, K, Per, Blocks;
+        public bool ByRows;
 
         public readonly void Run(int chunk)
         {
@@ -209,8 +211,16 @@ internal static unsafe partial class PackedConv
             int blk;
             while ((blk = Interlocked.Increment(ref *Next) - 1) < Blocks)
             {
-                int r0 = blk * RowPer * Config.MR, r1 = Math.Min(M, r0 + RowPer * Config.MR);
-                PackedGemm.Block(Config, K, A, B, r0, r1, 0, N, 1f, C, N, Ep, tile);
+                if (ByRows)
+                {
+                    int r0 = blk * Per * Config.MR;
+                    PackedGemm.Block(Config, K, A, B, r0, Math.Min(M, r0 + Per * Config.MR), 0, N, 1f, C, N, Ep, tile);
+                }
+                else
+                {
+                    int c0 = blk * Per * Config.NR;
+                    PackedGemm.Block(Config, K, A, B, 0, M, c0, Math.Min(N, c0 + Per * Config.NR), 1f, C, N, Ep, tile);
+                }
             }
         }
     }

@@ -50,7 +50,7 @@ internal static unsafe partial class PackedConv
             int colPer = PackedGemm.PanelsPerBlock(nPanels, 2 * nt, cfg.NC / nrT);
             int items = (nPanels + colPer - 1) / colPer;
             int next = 0;
-            var cols = new TurnedColumns { Config = cfg, A = bufs.A, B = bPanels, C = bufs.B, Next = &next, N = n, K = k, Cog = cog, ColPer = colPer, Items = items };
+            var cols = new ClaimedBlocks { Config = cfg, A = bufs.A, B = bPanels, C = bufs.B, Next = &next, M = n, N = cog, K = k, Per = colPer, Blocks = items };
             WorkerPool.Shared.Run(Math.Min(nt, items), ref cols);
             // transpose 16 channels at a time (rows of Yᵀ read contiguously), then the epilogue on each channel's plane
             int chBlocks = (cog + 15) / 16;
@@ -198,26 +198,6 @@ internal static unsafe partial class PackedConv
         Avx512F.Shuffle4x128(v0, v2, 0xDD).Store(dst + 4 * ldd);  // lane 1
         Avx512F.Shuffle4x128(v1, v3, 0x88).Store(dst + 8 * ldd);  // lane 2
         Avx512F.Shuffle4x128(v1, v3, 0xDD).Store(dst + 12 * ldd); // lane 3
-    }
-
-    // Threads claim blocks of ColPer output-channel panels of Yᵀ[N, Cog] = A · B (no epilogue yet).
-    private struct TurnedColumns : IChunkBody
-    {
-        public SgemmConfig Config;
-        public float* A, B, C;
-        public int* Next;
-        public int N, K, Cog, ColPer, Items;
-
-        public readonly void Run(int chunk)
-        {
-            float* tile = stackalloc float[Config.MR * Config.NR];
-            int it;
-            while ((it = Interlocked.Increment(ref *Next) - 1) < Items)
-            {
-                int c0 = it * ColPer * Config.NR, c1 = Math.Min(Cog, c0 + ColPer * Config.NR);
-                PackedGemm.Block(Config, K, A, B, 0, N, c0, c1, 1f, C, Cog, default, tile);
-            }
-        }
     }
 
     // Chunk t transposes its share of 16-channel blocks of Yᵀ into C (NCHW planes) and applies the epilogue.
