@@ -78,6 +78,35 @@ public class FusedLinearTests
     }
 
     [Fact]
+    public void FusedTileStoresEqualTheEpiloguePass()
+    {
+        // whole tiles take the epilogue in the micro-kernel's stores; forcing the pass must give the same numbers
+        using var scope = Tensor.NewScope();
+        var g = new Generator(31);
+        var x = Tensor.RandN(new Shape(45, 70), g);
+        var w = Tensor.RandN(new Shape(100, 70), g);
+        var b = Tensor.RandN(new Shape(100), g);
+        var z = Tensor.RandN(new Shape(45, 100), g);
+        using var packed = PackedWeights.ForLinear(w);
+        foreach (var act in new[] { EpilogueActivation.None, EpilogueActivation.Relu, EpilogueActivation.Clip, EpilogueActivation.LeakyRelu,
+                     EpilogueActivation.HardSigmoid, EpilogueActivation.HardSwish })
+        {
+            var e = new Epilogue(act, act == EpilogueActivation.Clip ? -0.5f : 0.1f, act == EpilogueActivation.Clip ? 0.5f : 0.5f).WithResidual(z);
+            var fused = Tensor.Empty(new Shape(45, 100));
+            var pass = Tensor.Empty(new Shape(45, 100));
+            try
+            {
+                Backends.Cpu.Gemm.PackedGemm.FuseEpilogue = true;
+                x.Backend.Linear(x, packed, b, fused, e);
+                Backends.Cpu.Gemm.PackedGemm.FuseEpilogue = false;
+                x.Backend.Linear(x, packed, b, pass, e);
+            }
+            finally { Backends.Cpu.Gemm.PackedGemm.FuseEpilogue = true; }
+            Assert.Equal(pass.ToArray<float>(), fused.ToArray<float>());
+        }
+    }
+
+    [Fact]
     public void StridedOperandsAndRank3Inputs()
     {
         using var scope = Tensor.NewScope();

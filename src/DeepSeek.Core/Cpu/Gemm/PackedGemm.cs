@@ -10,7 +10,7 @@ internal static unsafe class PackedGemm
     /// <summary>Tuning switch: false skips prefetching C and residual rows of far-apart rows (see <see cref="Block"/>).</summary>
     internal static bool UsePrefetch = true;
 
-    /// <summary>Whole tiles take the epilogue inside the micro-kernel (<see cref="SgemmConfig.EpilogueKernel"/>); false forces the separate pass (benchmarks).</summary>
+    /// <summary>Whole tiles take the epilogue inside the micro-kernel (<see cref="SgemmConfig.EpilogueKernel"/>); false forces the separate pass (tests compare the two).</summary>
     internal static bool FuseEpilogue = true;
 
     /// <summary>

@@ -34,7 +34,6 @@ internal sealed class WorkerPool : IRunScopeOwner
     private readonly List<Worker> _workers = new();
     private JobBase? _current;
     private int _generation;
-    internal static bool EarlyWake = true; // A/B switch (benchmarks)
 
     /// <summary>
     /// A plan run of at least this many times <see cref="DeepSeekOptions.WakeMinMegaflops"/> (500 MFLOP by default, some
@@ -56,7 +55,7 @@ internal sealed class WorkerPool : IRunScopeOwner
     {
         t_stepFlops = 0;
         int helpers = Math.Max(1, DeepSeekOptions.Threads) - 1;
-        if (EarlyWake && helpers > 0 && !t_inside && runFlops >= RunWakeFactor * DeepSeekOptions.WakeMinMegaflops * 1_000_000L && _gate.TryEnter())
+        if (helpers > 0 && !t_inside && runFlops >= RunWakeFactor * DeepSeekOptions.WakeMinMegaflops * 1_000_000L && _gate.TryEnter())
         {
             try
             {
